@@ -1,0 +1,1 @@
+"""KPI formulas: pure functions from a source's canonical rows to (numerator, denominator)."""

@@ -1,0 +1,43 @@
+"""Which calendar day or month a DAG run is about.
+
+Airflow 3 cron schedules use ``CronTriggerTimetable``: the logical date is the trigger time and the
+data interval is not a calendar period (STACK-NOTES "Airflow 3"). So each DAG derives its period
+from the logical date in the site's timezone (WIB) instead of from the data interval.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+
+from kawal.settings import SITE_TZ
+
+
+def business_day_for_daily_run(logical_date: datetime) -> date:
+    """The daily DAG fires shortly after midnight WIB and processes the day that just ended."""
+    if logical_date.tzinfo is None:
+        raise ValueError("logical_date must be timezone-aware")
+    return logical_date.astimezone(SITE_TZ).date() - timedelta(days=1)
+
+
+def daily_run_logical_date(day: date, hour: int = 1) -> datetime:
+    """Inverse of :func:`business_day_for_daily_run`: the trigger time of the run that processes ``day``."""
+    nxt = day + timedelta(days=1)
+    return datetime(nxt.year, nxt.month, nxt.day, hour, 0, tzinfo=SITE_TZ)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def parse_month(text: str) -> date:
+    """``YYYY-MM`` → first day of that month; a clear error otherwise."""
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise ValueError(f"month {text!r} is not in the form YYYY-MM (e.g. 2026-10)") from None
+
+
+def days_of_month(first: date) -> list[date]:
+    n = calendar.monthrange(first.year, first.month)[1]
+    return [first.replace(day=d) for d in range(1, n + 1)]

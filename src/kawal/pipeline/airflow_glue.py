@@ -1,0 +1,23 @@
+"""The thin edge between Kawal's steps and Airflow's task runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kawal.errors import KawalError
+
+
+@contextmanager
+def fail_fast_on_user_error() -> Iterator[None]:
+    """A user mistake (bad or missing input) fails the task at once, with its one-line message.
+
+    Retrying cannot fix a malformed export, so it becomes ``AirflowFailException`` (no retries);
+    any other exception keeps Airflow's retries, which are meant for transient faults.
+    """
+    try:
+        yield
+    except KawalError as exc:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(str(exc)) from None

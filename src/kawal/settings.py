@@ -1,0 +1,61 @@
+"""Where Kawal keeps its files and its store, resolved from the environment at call time.
+
+Nothing here is read at import time so DAG files stay cheap to parse (STYLE.md practice 2).
+
+- ``KAWAL_HOME``: the one git-ignored output folder (landing data, SQLite store, PDFs, mail).
+  Defaults to ``./var`` under the working directory; the Makefile sets it to the repo's ``var/``.
+- Store URL, first match wins: env ``KAWAL_DB_URL``; Airflow connection ``kawal_db`` (e.g. env
+  ``AIRFLOW_CONN_KAWAL_DB``); else SQLite at ``$KAWAL_HOME/kawal.db``. Kawal's store is never
+  Airflow's metadata DB: Airflow 3 forbids task code from touching that one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+#: The site's timezone: the work instruction's center works in WIB (PRODUCT.md "Who uses it").
+SITE_TZ = ZoneInfo(os.environ.get("KAWAL_TZ", "Asia/Jakarta"))
+
+STORE_CONN_ID = "kawal_db"
+
+
+def kawal_home() -> Path:
+    return Path(os.environ.get("KAWAL_HOME", Path.cwd() / "var")).resolve()
+
+
+def landing_dir() -> Path:
+    """Where source exports are dropped, one sub-folder per source (``interactions/`` ...)."""
+    return Path(os.environ.get("KAWAL_LANDING_DIR", kawal_home() / "landing")).resolve()
+
+
+def _normalise_url(url: str) -> str:
+    # Airflow connection URIs say ``postgres://``/``postgresql://``; SQLAlchemy 2 wants an explicit
+    # driver, and psycopg (v3) is the one we ship.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _airflow_connection_url() -> str | None:
+    if not (os.environ.get("AIRFLOW_CONN_KAWAL_DB") or os.environ.get("KAWAL_USE_AIRFLOW_CONN")):
+        # Looking a connection up through Airflow costs an import and (outside a task) a metadata
+        # DB query; only do it when the deployment says a connection exists.
+        return None
+    from airflow.sdk import BaseHook
+
+    try:
+        return BaseHook.get_connection(STORE_CONN_ID).get_uri()
+    except Exception:  # connection not defined: fall back to the default store
+        return None
+
+
+def store_url() -> str:
+    url = os.environ.get("KAWAL_DB_URL") or _airflow_connection_url()
+    if url:
+        return _normalise_url(url)
+    home = kawal_home()
+    home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{home / 'kawal.db'}"
