@@ -1,0 +1,190 @@
+"""The daily interactions DAG under real Airflow (dag.test), on SQLite and PostgreSQL stores.
+
+Expected values are recomputed from the same CSV with the csv module and plain arithmetic (a
+different route from the pandas code under test).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from kawal.demo.interactions import write_month
+from kawal.ingest.interactions import day_file
+from kawal.periods import daily_run_logical_date
+from kawal.store import engine_for
+
+DAY = date(2026, 3, 16)  # a Monday
+SHORT_ABANDON_S = 5.0  # kpi_rules/register.yaml, KPI scr
+
+
+def _expected(path: Path) -> dict[tuple[str, str], tuple[float, float]]:
+    """(kpi, scope) → (numerator, denominator), by hand from the file."""
+    acc: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    with path.open(newline="") as fh:
+        for r in csv.DictReader(fh):
+            answered = r["outcome"] == "answered"
+            short = r["outcome"] == "abandoned" and float(r["wait_s"]) < SHORT_ABANDON_S
+            handling = float(r["talk_s"]) + float(r["hold_s"]) + float(r["acw_s"])
+            for scope in ("all", f"channel={r['channel']}"):
+                acc[("scr", scope)][0] += answered
+                acc[("scr", scope)][1] += 0 if short else 1
+                if answered:
+                    acc[("rt", scope)][0] += float(r["wait_s"])
+                    acc[("rt", scope)][1] += 1
+                    acc[("aht", scope)][0] += handling
+                    acc[("aht", scope)][1] += 1
+    return {k: (v[0], v[1]) for k, v in acc.items()}
+
+
+def _table_digest(url: str) -> str:
+    engine = create_engine(url)
+    digest = hashlib.sha256()
+    with engine.connect() as conn:
+        for table in ("ingestion_batch", "kpi_value"):
+            for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY id")):
+                digest.update(repr(tuple(row)).encode())
+    engine.dispose()
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def daily_dag(airflow_db):  # type: ignore[no-untyped-def]
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.conftest import REPO
+
+    return DagBag(dag_folder=str(REPO / "dags")).get_dag("kawal_daily_interactions")
+
+
+@pytest.fixture
+def run_env(monkeypatch: pytest.MonkeyPatch, landing: Path, store_url: str) -> tuple[Path, str]:
+    monkeypatch.setenv("KAWAL_LANDING_DIR", str(landing))
+    monkeypatch.setenv("KAWAL_DB_URL", store_url)
+    return landing, store_url
+
+
+def _task_states(run) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+
+
+def test_daily_run_stores_values_equal_to_an_independent_computation(daily_dag, run_env) -> None:  # type: ignore[no-untyped-def]
+    landing, url = run_env
+    write_month(DAY.replace(day=1), landing, seed=11, calls_per_day=600)
+
+    run = daily_dag.test(logical_date=daily_run_logical_date(DAY))
+
+    assert str(run.state) == "success", _task_states(run)
+    expected = _expected(day_file(landing, DAY))
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        stored = {
+            (r.kpi_id, r.scope): (r.numerator, r.denominator, r.value)
+            for r in conn.execute(
+                text("SELECT * FROM kpi_value WHERE period_type='day' AND period_start=:d"), {"d": DAY}
+            )
+        }
+        month = conn.execute(
+            text(
+                "SELECT numerator, denominator, days_covered FROM kpi_value "
+                "WHERE period_type='month' AND kpi_id='scr' AND scope='all'"
+            )
+        ).one()
+    engine.dispose()
+    assert set(stored) == set(expected)
+    for key, (num, den) in expected.items():
+        scale = 100 if key[0] == "scr" else 1
+        assert stored[key][0] == pytest.approx(num) and stored[key][1] == pytest.approx(den), key
+        assert stored[key][2] == pytest.approx(scale * num / den), key
+    # only this day ran: the month-to-date row is that day's components
+    assert (month.numerator, month.denominator, month.days_covered) == (
+        expected[("scr", "all")][0],
+        expected[("scr", "all")][1],
+        1,
+    )
+
+
+def test_rerunning_a_day_leaves_the_store_identical(daily_dag, run_env) -> None:  # type: ignore[no-untyped-def]
+    landing, url = run_env
+    write_month(DAY.replace(day=1), landing, seed=12, calls_per_day=300)
+    for day in (DAY, DAY.replace(day=17)):
+        assert str(daily_dag.test(logical_date=daily_run_logical_date(day)).state) == "success"
+    before = _table_digest(url)
+    sqlite_bytes = Path(url.removeprefix("sqlite:///")).read_bytes() if url.startswith("sqlite") else None
+
+    assert str(daily_dag.test(logical_date=daily_run_logical_date(DAY)).state) == "success"
+
+    assert _table_digest(url) == before
+    if sqlite_bytes is not None:  # the embedded store: not one byte written
+        assert Path(url.removeprefix("sqlite:///")).read_bytes() == sqlite_bytes
+
+
+def test_restated_day_supersedes_the_earlier_batch(daily_dag, run_env) -> None:  # type: ignore[no-untyped-def]
+    landing, url = run_env
+    write_month(DAY.replace(day=1), landing, seed=13, calls_per_day=300)
+    assert str(daily_dag.test(logical_date=daily_run_logical_date(DAY)).state) == "success"
+    path = day_file(landing, DAY)
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:-50]))  # the corrected delivery has 50 rows fewer
+
+    assert str(daily_dag.test(logical_date=daily_run_logical_date(DAY)).state) == "success"
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        batches = conn.execute(text("SELECT state, row_count FROM ingestion_batch ORDER BY id")).all()
+        n_values = conn.execute(text("SELECT count(*) FROM kpi_value WHERE period_type='day'")).scalar_one()
+    engine.dispose()
+    assert [(b.state, b.row_count) for b in batches] == [
+        ("superseded", len(lines) - 1),
+        ("loaded", len(lines) - 51),
+    ]
+    assert n_values == 3 * 4  # 3 KPIs × (all + 3 channels): no duplicates from the first delivery
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no interactions file delivered for 2026-03-16"),
+        ("", "file is empty"),
+        ("interaction_id,channel,queue\n1,voice,gadai\n", "missing required column(s)"),
+    ],
+    ids=["missing", "empty", "wrong-columns"],
+)
+def test_bad_input_fails_the_run_with_one_clear_line_and_writes_nothing(
+    daily_dag,
+    run_env,
+    content,
+    message,
+    capfd,  # type: ignore[no-untyped-def]
+) -> None:
+    landing, url = run_env
+    engine_for(url)  # the store exists and is empty before the run
+    if content is not None:
+        path = day_file(landing, DAY)
+        path.parent.mkdir(parents=True)
+        path.write_text(content)
+
+    run = daily_dag.test(logical_date=daily_run_logical_date(DAY))
+
+    assert str(run.state) == "failed"
+    states = _task_states(run)
+    assert states["ingest_interactions"] == "failed"  # at once: no retries for a user mistake
+    assert states["compute_performance_kpis"] == "upstream_failed"
+    # Airflow 3 logs through structlog to the terminal: the task's error is the one-line message
+    out, err = capfd.readouterr()
+    error_lines = [line for line in (out + err).splitlines() if "AirflowFailException:" in line]
+    assert error_lines and all(message in line for line in error_lines), error_lines
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        tables = (
+            conn.execute(text("SELECT count(*) FROM kpi_value")).scalar_one(),
+            conn.execute(text("SELECT count(*) FROM ingestion_batch")).scalar_one(),
+        )
+    engine.dispose()
+    assert tables == (0, 0)

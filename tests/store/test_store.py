@@ -1,0 +1,89 @@
+"""Kawal's store on SQLite and on PostgreSQL: migrations, natural keys, idempotent upserts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
+
+from kawal.store import IngestionBatch, KpiValue, engine_for, migrate, session_scope
+from kawal.store.kpi_values import KpiValueRow, month_rollup, replace_period_values
+
+
+def _row(day: date, scope: str, num: float, den: float, batch_id: int | None = None) -> KpiValueRow:
+    return KpiValueRow("scr", "day", day, scope, num, den, 100 * num / den, "computed", None, batch_id, 1)
+
+
+def _all_values(engine) -> list[tuple]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text("SELECT * FROM kpi_value ORDER BY id"))]
+
+
+def test_migrations_create_the_tables_and_are_idempotent(store_url: str) -> None:
+    engine = engine_for(store_url)
+    migrate(engine)  # a second time: nothing to do, no error
+    tables = set(inspect(engine).get_table_names())
+    assert {"kpi_value", "ingestion_batch", "alembic_version"} <= tables
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+
+
+def test_kpi_value_natural_key_is_unique(store_url: str) -> None:
+    engine = engine_for(store_url)
+    with pytest.raises(IntegrityError), session_scope(engine) as s:
+        for _ in range(2):
+            s.add(KpiValue(**_row(date(2026, 10, 1), "all", 9, 10).__dict__))
+            s.flush()
+    assert _all_values(engine) == []  # the failed transaction left nothing behind
+
+
+def test_replace_period_values_upserts_without_duplicates(store_url: str) -> None:
+    engine = engine_for(store_url)
+    day = date(2026, 10, 1)
+    rows = [_row(day, "all", 95, 100), _row(day, "channel=voice", 60, 70)]
+    with session_scope(engine) as s:
+        assert replace_period_values(s, ["scr"], "day", day, rows) == 2
+    first = _all_values(engine)
+    with session_scope(engine) as s:  # same rows again: nothing to write
+        assert replace_period_values(s, ["scr"], "day", day, rows) == 0
+    assert _all_values(engine) == first
+    # a restated day without the voice scope: the value changes, the stale scope goes
+    with session_scope(engine) as s:
+        assert replace_period_values(s, ["scr"], "day", day, [_row(day, "all", 90, 100)]) == 2
+    with session_scope(engine) as s:
+        stored = s.scalars(select(KpiValue)).all()
+        assert [(v.scope, v.value) for v in stored] == [("all", pytest.approx(90.0))]
+
+
+def test_month_rollup_is_sum_of_numerators_over_sum_of_denominators(store_url: str) -> None:
+    engine = engine_for(store_url)
+    # day 1: 90/100 (90 %), day 2: 10/20 (50 %). Mean of ratios would be 70 %; the truth is 100/120.
+    with session_scope(engine) as s:
+        replace_period_values(s, ["scr"], "day", date(2026, 10, 1), [_row(date(2026, 10, 1), "all", 90, 100)])
+        replace_period_values(s, ["scr"], "day", date(2026, 10, 2), [_row(date(2026, 10, 2), "all", 10, 20)])
+        (month,) = month_rollup(s, {"scr": 100.0}, date(2026, 10, 1), date(2026, 10, 31))
+    assert (month.numerator, month.denominator, month.days_covered) == (100, 120, 2)
+    assert month.value == pytest.approx(100 * 100 / 120)
+
+
+def test_ingestion_batch_key_is_source_day_checksum(store_url: str) -> None:
+    engine = engine_for(store_url)
+    fields = dict(
+        source="interactions",
+        business_date=date(2026, 10, 1),
+        file_name="interactions/interactions_2026-10-01.csv",
+        checksum_sha256="a" * 64,
+        row_count=3,
+        state="loaded",
+        received_at=datetime(2026, 10, 2, tzinfo=UTC),
+    )
+    with session_scope(engine) as s:
+        s.add(IngestionBatch(**fields))
+    with pytest.raises(IntegrityError), session_scope(engine) as s:
+        s.add(IngestionBatch(**fields))
+    with session_scope(engine) as s:  # a corrected re-delivery (other checksum) is a new batch
+        s.add(IngestionBatch(**{**fields, "checksum_sha256": "b" * 64}))
+    with session_scope(engine) as s:
+        assert len(s.scalars(select(IngestionBatch)).all()) == 2
