@@ -43,27 +43,22 @@ def main() -> None:
 @click.option("--month", required=True, callback=_month, help="month to generate, YYYY-MM")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="landing folder")
 @click.option("--seed", default=42, show_default=True, help="same seed → byte-identical files")
-@click.option(
-    "--calls-per-day",
-    default=4000,
-    show_default=True,
-    type=click.IntRange(1, 20_000_000),
-    help="average interactions per weekday (weekends are quieter)",
-)
+@click.option("--calls-per-day", default=4000, show_default=True, type=click.IntRange(1, 20_000_000),
+              help="average interactions per weekday (weekends are quieter)")  # fmt: skip
 def demo_data(month, out: Path, seed: int, calls_per_day: int) -> None:  # type: ignore[no-untyped-def]
-    """Write one realistic interactions file per day of MONTH into OUT/interactions/."""
-    from kawal.demo.interactions import write_month
+    """Write one file per day of MONTH for every canonical source into OUT/<source>/."""
+    from kawal.demo.sources import plan_month, write_demo_month
 
-    paths = write_month(
-        month,
-        out,
-        seed=seed,
-        calls_per_day=calls_per_day,
-        progress=lambda d, n, kind: click.echo(
-            f"{d}  {n:>7} rows" + (f"  (planted: {kind})" if kind else "")
-        ),
-    )
-    click.echo(f"{len(paths)} files in {out / 'interactions'}")
+    plan = plan_month(month, seed)
+
+    def progress(source: str, day, n: int) -> None:  # type: ignore[no-untyped-def]
+        if source == "interactions":
+            kind = plan.interaction_kind(day)
+            click.echo(f"{day}  {n:>7} interactions" + (f"  (planted: {kind})" if kind else ""))
+
+    paths = write_demo_month(month, out, seed=seed, calls_per_day=calls_per_day, progress=progress)
+    for source, files in paths.items():
+        click.echo(f"{len(files)} files in {out / source}")
 
 
 @main.command("demo")
@@ -75,9 +70,119 @@ def demo(month, seed: int, calls_per_day: int) -> None:  # type: ignore[no-untyp
     from kawal.demo.run import run_demo
     from kawal.settings import kawal_home
 
-    sys.exit(
-        run_demo(month, kawal_home=kawal_home(), seed=seed, calls_per_day=calls_per_day, echo=click.echo)
+    sys.exit(run_demo(month, kawal_home=kawal_home(), seed=seed, calls_per_day=calls_per_day, echo=click.echo))
+
+
+# --- the register -------------------------------------------------------------------------------
+
+
+@main.group("rules")
+def rules() -> None:
+    """The KPI register in kpi_rules/ (KAWAL_RULES_DIR)."""
+
+
+@rules.command("check")
+def rules_check() -> None:
+    """Validate the register; one line per problem, exit status 1 when there is any."""
+    from kawal.register import check_register
+
+    register, problems = check_register()
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        sys.exit(1)
+    assert register is not None
+    revision = register.revisions[-1]
+    click.echo(
+        f"register OK: {len(register.kpis)} KPIs in {len({k.category for k in register.kpis})} categories, "
+        f"{len(register.people.people)} people, revision {revision.rev} (effective {revision.effective_from})"
     )
+
+
+@rules.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--on", "on", default=None, help="judge targets as in force on this date (YYYY-MM-DD); default today")
+def rules_list(fmt: str, on: str | None) -> None:
+    """The register as the pipeline sees it (targets as in force on a date)."""
+    import json
+    from datetime import date
+
+    from kawal.register import load_register
+    from kawal.settings import SITE_TZ
+
+    register = load_register()
+    try:
+        day = date.fromisoformat(on) if on else __import__("datetime").datetime.now(SITE_TZ).date()
+    except ValueError:
+        raise KawalError(f"--on {on!r} is not a date YYYY-MM-DD") from None
+    entries = []
+    for k in register.kpis:
+        target = register.target_on(k.id, day)
+        entries.append(
+            {
+                **k.model_dump(mode="json", exclude={"definition"}),
+                "formula": {"kind": k.formula.kind, "params": k.params.model_dump(mode="json")},
+                "target_in_force": None
+                if target is None
+                else {"target": target.value, "warning": target.warning, "revision": target.rev},
+            }
+        )
+    revision = register.revision_in_force(day)
+    if fmt == "json":
+        doc = {"as_of": day.isoformat(), "revision": revision.rev if revision else None, "kpis": entries,
+               "accountable": register.people.accountable, "consulted": register.people.consulted,
+               "data_engineering": register.people.data_engineering}  # fmt: skip
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"register as of {day} (revision {revision.rev if revision else '—'})")
+    for e in entries:
+        t = e["target_in_force"]
+        shown = (
+            "not in force"
+            if t is None
+            else f"target {t['target']:g}" + (f", warning {t['warning']:g}" if t["warning"] is not None else "")
+        )
+        click.echo(f"{e['id']:<26} {e['category']:<15} {e['scope']:<9} {e['unit']:<9} {shown}  PIC {e['pic']}")
+
+
+@rules.command("history")
+def rules_history() -> None:
+    """The register's revisions (§7 change log), oldest first."""
+    from kawal.register import load_register
+
+    register = load_register()
+    for rev in register.revisions:
+        author = register.people.person(rev.author)
+        click.echo(f"rev {rev.rev}  berlaku {rev.effective_from}  oleh {author.name if author else rev.author}")
+        click.echo(f"       {rev.description}")
+        for change in rev.changes:
+            parts = [f"target → {change.target:g}" if change.target is not None else "",
+                     f"warning → {change.warning:g}" if change.warning is not None else ""]  # fmt: skip
+            click.echo(f"       - {change.kpi}: {', '.join(p for p in parts if p)}")
+
+
+@rules.command("docs")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="write here instead of stdout",
+)
+def rules_docs(out: Path | None) -> None:
+    """Generate docs/kpi-definitions.md from the register."""
+    from kawal.register import load_register
+    from kawal.register.docs import kpi_definitions_markdown
+
+    text = kpi_definitions_markdown(load_register())
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+# --- KPI values ---------------------------------------------------------------------------------
 
 
 @main.group("kpi")
@@ -87,15 +192,27 @@ def kpi() -> None:
 
 @kpi.command("month")
 @click.option("--month", required=True, callback=_month, help="YYYY-MM")
+@click.option("--source", default="interactions", show_default=True, help="canonical source")
 @click.option("--scope", default="all", show_default=True, help="'all' or e.g. 'channel=voice'")
-def kpi_month(month, scope: str) -> None:  # type: ignore[no-untyped-def]
-    """Print the month's Performance KPIs per day and for the month."""
-    from kawal.kpis.summary import month_table, render_month_table
+def kpi_month(month, source: str, scope: str) -> None:  # type: ignore[no-untyped-def]
+    """A source's KPIs per day and for the month."""
+    from kawal.kpis.summary import render_daily_table
     from kawal.register import load_register
     from kawal.store import engine_for
 
-    table = month_table(engine_for(), load_register().for_source("interactions"), month, scope)
-    click.echo(render_month_table(table))
+    click.echo(render_daily_table(engine_for(), load_register(), source, month, scope))
+
+
+@kpi.command("attainment")
+@click.option("--month", required=True, callback=_month, help="YYYY-MM")
+def kpi_attainment(month) -> None:  # type: ignore[no-untyped-def]
+    """Every KPI's month value against its target, by category."""
+    from kawal.kpis.summary import month_attainment, render_attainment
+    from kawal.register import load_register
+    from kawal.store import engine_for
+
+    register = load_register()
+    click.echo(render_attainment(month_attainment(engine_for(), register, month), register, month))
 
 
 @main.group("db")

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from kawal.store import IngestionBatch, KpiValue, engine_for, migrate, session_scope
-from kawal.store.kpi_values import KpiValueRow, month_rollup, replace_period_values
+from kawal.store.kpi_values import KpiValueRow, RollupRule, month_rollup, replace_period_values
 
 
 def _row(day: date, scope: str, num: float, den: float, batch_id: int | None = None) -> KpiValueRow:
@@ -63,9 +63,26 @@ def test_month_rollup_is_sum_of_numerators_over_sum_of_denominators(store_url: s
     with session_scope(engine) as s:
         replace_period_values(s, ["scr"], "day", date(2026, 10, 1), [_row(date(2026, 10, 1), "all", 90, 100)])
         replace_period_values(s, ["scr"], "day", date(2026, 10, 2), [_row(date(2026, 10, 2), "all", 10, 20)])
-        (month,) = month_rollup(s, {"scr": 100.0}, date(2026, 10, 1), date(2026, 10, 31))
+        (month,) = month_rollup(s, {"scr": RollupRule(100.0)}, date(2026, 10, 1), date(2026, 10, 31))
     assert (month.numerator, month.denominator, month.days_covered) == (100, 120, 2)
     assert month.value == pytest.approx(100 * 100 / 120)
+
+
+def test_stock_denominator_is_averaged_over_the_days_covered(store_url: str) -> None:
+    engine = engine_for(store_url)
+    # attrition: 2 leavers on a headcount of 100, then 1 leaver on 98 → 3 / mean(100, 98) = 3/99
+    rows = [
+        KpiValueRow("attrition", "day", date(2026, 10, 1), "all", 2, 100, 2.0, "computed", None, None, 1),
+        KpiValueRow("attrition", "day", date(2026, 10, 2), "all", 1, 98, 100 / 98, "computed", None, None, 1),
+    ]
+    with session_scope(engine) as s:
+        for row in rows:
+            replace_period_values(s, ["attrition"], "day", row.period_start, [row])
+        (month,) = month_rollup(
+            s, {"attrition": RollupRule(100.0, stock_denominator=True)}, date(2026, 10, 1), date(2026, 10, 31)
+        )
+    assert (month.numerator, month.denominator) == (3, 99)
+    assert month.value == pytest.approx(100 * 3 / 99)
 
 
 def test_ingestion_batch_key_is_source_day_checksum(store_url: str) -> None:

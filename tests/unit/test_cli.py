@@ -8,14 +8,17 @@ from click.testing import CliRunner
 
 from kawal.cli import main
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 def test_demo_data_writes_a_month_of_files(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         main, ["demo-data", "--month", "2026-02", "--out", str(tmp_path), "--calls-per-day", "50"]
     )
     assert result.exit_code == 0, result.output
-    assert len(list((tmp_path / "interactions").glob("interactions_2026-02-*.csv"))) == 28
-    assert "28 files in" in result.output
+    for source in ("interactions", "qm_evaluations", "agent_days"):
+        assert len(list((tmp_path / source).glob(f"{source}_2026-02-*.csv"))) == 28
+    assert f"28 files in {tmp_path / 'agent_days'}" in result.output
 
 
 def test_bad_month_is_one_clear_line(tmp_path: Path) -> None:
@@ -28,6 +31,7 @@ def test_bad_month_is_one_clear_line(tmp_path: Path) -> None:
 def test_broken_register_is_one_line_naming_file_kpi_and_field(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     rules = tmp_path / "rules"
     rules.mkdir()
+    (rules / "people.yaml").write_text((REPO / "kpi_rules" / "people.yaml").read_text())
     (rules / "register.yaml").write_text(
         "kpis:\n  - {id: scr, name_id: S, name_en: S, category: perf, scope: external,\n"
         "     source: interactions,\n"
@@ -40,3 +44,4 @@ def test_broken_register_is_one_line_naming_file_kpi_and_field(tmp_path: Path, m
     lines = result.output.strip().splitlines()
     assert len(lines) == 1
     assert str(rules / "register.yaml") in lines[0] and "KPI 'scr' field category" in lines[0]
+    assert "(got 'perf')" in lines[0]

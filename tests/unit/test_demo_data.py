@@ -7,7 +7,8 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
-from kawal.demo.interactions import BAD_DAY_KINDS, COLUMNS, planted_bad_days, write_month
+from kawal.demo.interactions import BAD_DAY_KINDS, COLUMNS, planted_bad_days
+from kawal.demo.interactions import write_interactions_month as write_month
 from kawal.periods import days_of_month
 
 MONTH = date(2026, 2, 1)

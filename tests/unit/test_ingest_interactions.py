@@ -8,15 +8,19 @@ from pathlib import Path
 import pytest
 
 from kawal.errors import SourceFileError
-from kawal.ingest.interactions import day_file, locate_day_file, read_interactions
+from kawal.ingest.sources import SOURCES, day_file, locate_day_file, read_source
 
 HEADER = "interaction_id,channel,queue,arrived_at,outcome,wait_s,talk_s,hold_s,acw_s\n"
 GOOD = "1,voice,gadai,2026-10-01T09:00:00+07:00,answered,12,180,0,20\n"
 DAY = date(2026, 10, 1)
 
 
+def read_interactions(path: Path):  # type: ignore[no-untyped-def]
+    return read_source(SOURCES["interactions"], path)
+
+
 def _write(landing: Path, text: str | bytes) -> Path:
-    path = day_file(landing, DAY)
+    path = day_file(landing, "interactions", DAY)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     return path
@@ -30,16 +34,14 @@ def test_good_file_reads_durations_as_numbers(landing: Path) -> None:
 
 
 def test_missing_file_names_the_expected_path(landing: Path) -> None:
-    with pytest.raises(
-        SourceFileError, match=r"interactions_2026-10-01\.csv: no interactions file delivered"
-    ):
-        locate_day_file(landing, DAY)
+    with pytest.raises(SourceFileError, match=r"interactions_2026-10-01\.csv: no interactions file delivered"):
+        locate_day_file(landing, "interactions", DAY)
 
 
 def test_empty_file(landing: Path) -> None:
     _write(landing, "")
     with pytest.raises(SourceFileError, match="file is empty"):
-        locate_day_file(landing, DAY)
+        locate_day_file(landing, "interactions", DAY)
 
 
 def test_header_only(landing: Path) -> None:
@@ -58,7 +60,7 @@ def test_missing_columns_are_named(landing: Path) -> None:
 
 def test_bad_duration_names_row_and_column(landing: Path) -> None:
     path = _write(landing, HEADER + GOOD + GOOD.replace(",12,", ",abc,"))
-    with pytest.raises(SourceFileError, match=r"row 3, column wait_s: 'abc' is not a number"):
+    with pytest.raises(SourceFileError, match=r"row 3, column wait_s: 'abc' is not a number from 0"):
         read_interactions(path)
 
 

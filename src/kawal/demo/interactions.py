@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kawal.ingest.interactions import day_file
+from kawal.ingest.sources import day_file
 from kawal.periods import days_of_month
 from kawal.settings import SITE_TZ
 
@@ -153,7 +153,7 @@ def generate_day(day: date, *, seed: int, calls_per_day: int, kind: str | None) 
     return rows
 
 
-def write_month(
+def write_interactions_month(
     first: date,
     landing: Path,
     *,
@@ -167,7 +167,7 @@ def write_month(
     paths = []
     for day in days:
         rows = generate_day(day, seed=seed, calls_per_day=calls_per_day, kind=bad.get(day))
-        path = day_file(landing, day)
+        path = day_file(landing, "interactions", day)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".csv.part")  # a reader never sees half a file
         with tmp.open("w", newline="", encoding="utf-8") as fh:

@@ -1,11 +1,12 @@
 """``kawal demo``: a month of demo data through the real daily DAG, as real Airflow DAG runs.
 
 Steps (each prints progress; Airflow's own log lines go to ``$KAWAL_HOME/logs/demo-airflow.log``):
-1. generate the month's interaction files into ``$KAWAL_HOME/landing``;
+1. generate the month's files of every canonical source into ``$KAWAL_HOME/landing``;
 2. migrate Airflow's metadata DB (SQLite under ``$KAWAL_HOME/airflow``) and Kawal's store;
-3. run ``kawal_daily_interactions`` once per day with ``dag.test()`` (a DagRun per day in
-   Airflow's DB), checking each run's state;
-4. print the month's SCR, RT and AHT per day and for the month from the store.
+3. run ``kawal_daily_kpis`` once per day with ``dag.test()`` (a DagRun per day in Airflow's DB),
+   checking each run's state;
+4. print SCR, RT and AHT per day and for the month, then the month's attainment of every KPI by
+   category, from the store.
 """
 
 from __future__ import annotations
@@ -53,18 +54,20 @@ def run_demo(first: date, *, kawal_home: Path, seed: int, calls_per_day: int, ec
     landing = kawal_home / "landing"
     logs = kawal_home / "logs"
 
-    from kawal.demo.interactions import write_month
+    from kawal.demo.sources import plan_month, write_demo_month
 
-    echo(f"[1/4] Data demo {first:%Y-%m} → {landing}/interactions (seed {seed})")
-    write_month(
-        first,
-        landing,
-        seed=seed,
-        calls_per_day=calls_per_day,
-        progress=lambda d, n, kind: echo(
-            f"      {d}  {n:>6} interaksi" + (f"  (hari buruk: {kind})" if kind else "")
-        ),
-    )
+    echo(f"[1/4] Data demo {first:%Y-%m} → {landing}/<sumber>/ (seed {seed})")
+    plan = plan_month(first, seed)
+    totals: dict[str, int] = {}
+
+    def progress(source: str, day: date, n: int) -> None:
+        totals[source] = totals.get(source, 0) + n
+        if source == "interactions":
+            kind = plan.interaction_kind(day)
+            echo(f"      {day}  {n:>6} interaksi" + (f"  (hari buruk: {kind})" if kind else ""))
+
+    write_demo_month(first, landing, seed=seed, calls_per_day=calls_per_day, progress=progress)
+    echo("      " + ", ".join(f"{source} {n:,}" for source, n in totals.items()) + " baris")
 
     echo(f"[2/4] Airflow metadata DB ({env['AIRFLOW_HOME']}/airflow.db) dan store Kawal")
     t0 = time.monotonic()
@@ -77,7 +80,7 @@ def run_demo(first: date, *, kawal_home: Path, seed: int, calls_per_day: int, ec
 
     from kawal.periods import daily_run_logical_date, days_of_month
 
-    echo("[3/4] DAG kawal_daily_interactions, satu DagRun per hari (dag.test)")
+    echo("[3/4] DAG kawal_daily_kpis, satu DagRun per hari (dag.test), 8 sumber per run")
     failed: list[date] = []
     with _airflow_output_to(logs / "demo-airflow.log") as terminal:
         from airflow.dag_processing.dagbag import DagBag
@@ -85,21 +88,25 @@ def run_demo(first: date, *, kawal_home: Path, seed: int, calls_per_day: int, ec
         bag = DagBag(dag_folder=env["AIRFLOW__CORE__DAGS_FOLDER"])
         if bag.import_errors:
             raise KawalError(f"DAG import errors: {bag.import_errors}")
-        dag = bag.get_dag("kawal_daily_interactions")
+        dag = bag.get_dag("kawal_daily_kpis")
         for day in days_of_month(first):
             t = time.monotonic()
             run = dag.test(logical_date=daily_run_logical_date(day))
             state = str(run.state)
             if state != "success":
                 failed.append(day)
-            print(f"      {day}  DagRun {run.run_id}  {state}  {time.monotonic() - t:.1f} s", file=terminal)
+                bad = sorted(ti.task_id for ti in run.get_task_instances() if str(ti.state) != "success")
+                state += f" ({', '.join(bad)})"
+            print(f"      {day}  {state}  {time.monotonic() - t:.1f} s", file=terminal)
 
-    from kawal.kpis.summary import month_table, render_month_table
+    from kawal.kpis.summary import month_attainment, render_attainment, render_daily_table
     from kawal.register import load_register
 
     echo("[4/4] Hasil (dari store Kawal)")
-    kpis = load_register().for_source("interactions")
-    echo(render_month_table(month_table(engine, kpis, first)))
+    register = load_register()
+    echo(render_daily_table(engine, register, "interactions", first))
+    echo("")
+    echo(render_attainment(month_attainment(engine, register, first), register, first))
     echo(f"Log Airflow: {logs / 'demo-airflow.log'}")
     if failed:
         echo(f"GAGAL: {len(failed)} DagRun tidak sukses: {', '.join(map(str, failed))} (lihat log di atas)")

@@ -1,19 +1,22 @@
-"""Formula kinds of the Performance KPIs (work instruction §5.1.1.1), over canonical interactions.
+"""Formula kinds: pure functions from a source's canonical rows to (numerator, denominator).
 
-Each formula returns :class:`Components` (numerator, denominator), never a ratio: the store keeps
-both so that any period's value is Σnumerator/Σdenominator (PRODUCT.md). The exact definitions, and
-the industry variants not chosen, are in ``docs/kpi-definitions.md``.
+Each returns :class:`Components`, never a ratio: the store keeps both so that any period's value is
+Σnumerator/Σdenominator (PRODUCT.md). A KPI in ``kpi_rules/register.yaml`` names a kind and its
+parameters; most KPIs use the generic kinds (``ratio_of_sums``, ``mean``, ``share``) with a
+filter, so a new KPI is a register entry only. A new kind is one function here, its params model,
+one line in :data:`FORMULA_KINDS`, and its test.
 
-Canonical interaction columns used here (see ``kawal.ingest.interactions``):
-``outcome`` ('answered' | 'abandoned'), ``wait_s`` (seconds in queue until answered or abandoned),
-``talk_s``, ``hold_s``, ``acw_s`` (after-call work) in seconds.
+The definitions in words, and the industry variants not chosen, are in ``docs/kpi-definitions.md``
+(generated from the register).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,38 +32,188 @@ class Components:
         return None if self.denominator == 0 else scale * self.numerator / self.denominator
 
 
-def success_call_ratio(rows: pd.DataFrame, *, short_abandon_s: float = 5.0) -> Components:
-    """SCR = answered / (offered − short abandons).
+# --- parameters -------------------------------------------------------------------------------
 
-    Offered is every interaction that entered a queue. A short abandon (caller gave up after less than
-    ``short_abandon_s`` seconds of waiting) is excluded from the denominator: the center had no real
-    chance to answer it (misdials, instant hang-ups).
-    """
+
+class Condition(BaseModel):
+    """A row condition, e.g. ``{column: rating, op: ">=", value: 4}``."""
+
+    model_config = ConfigDict(extra="forbid")
+    column: str = Field(description="column of the KPI's source")
+    op: Literal["==", "!=", ">=", "<=", ">", "<", "in", "not_in"] = Field(description="comparison")
+    value: Any = Field(description="a number or text; a list for in / not_in")
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    where: list[Condition] = Field(default_factory=list, description="only rows meeting every condition count")
+
+    def columns(self) -> set[str]:
+        """Source columns the formula reads (checked against the source by ``kawal rules check``)."""
+        return {c.column for c in self.where}
+
+
+class ScrParams(_Params):
+    short_abandon_s: float = Field(5.0, ge=0, description="abandons after less than this wait are not offered")
+
+    def columns(self) -> set[str]:
+        return super().columns() | {"outcome", "wait_s"}
+
+
+class InteractionParams(_Params):
+    def columns(self) -> set[str]:
+        return super().columns() | {"outcome", "wait_s", "talk_s", "hold_s", "acw_s"}
+
+
+class RatioParams(_Params):
+    numerator: str = Field(description="column summed for the numerator")
+    denominator: str = Field(description="column summed for the denominator")
+
+    def columns(self) -> set[str]:
+        return super().columns() | {self.numerator, self.denominator}
+
+
+class MeanParams(_Params):
+    column: str = Field(description="column averaged over the rows")
+
+    def columns(self) -> set[str]:
+        return super().columns() | {self.column}
+
+
+class ShareParams(_Params):
+    condition: list[Condition] = Field(min_length=1, description="rows meeting these count in the numerator")
+
+    def columns(self) -> set[str]:
+        return super().columns() | {c.column for c in self.condition}
+
+
+class AvailabilityParams(_Params):
+    scheduled: str = Field("scheduled_s", description="column of scheduled service time")
+    downtime: str = Field("downtime_s", description="column of time out of service")
+
+    def columns(self) -> set[str]:
+        return super().columns() | {self.scheduled, self.downtime}
+
+
+class AttritionParams(_Params):
+    leavers: str = Field("leavers", description="column counting leavers")
+    headcount: str = Field("headcount", description="column with the day's headcount (a stock)")
+
+    def columns(self) -> set[str]:
+        return super().columns() | {self.leavers, self.headcount}
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _mask(rows: pd.DataFrame, conditions: list[Condition]) -> pd.Series:
+    import pandas as pd
+
+    mask = pd.Series(True, index=rows.index)
+    for c in conditions:
+        col = rows[c.column]
+        if c.op == "in":
+            mask &= col.isin(c.value)
+        elif c.op == "not_in":
+            mask &= ~col.isin(c.value)
+        else:
+            mask &= {
+                "==": col.__eq__, "!=": col.__ne__, ">=": col.__ge__,
+                "<=": col.__le__, ">": col.__gt__, "<": col.__lt__,
+            }[c.op](c.value)  # fmt: skip
+    return mask
+
+
+def rows_in_scope(rows: pd.DataFrame, params: _Params) -> pd.DataFrame:
+    """The rows a KPI looks at (its ``where`` conditions), before any breakdown."""
+    return rows.loc[_mask(rows, params.where)] if params.where else rows
+
+
+_where = rows_in_scope
+
+
+# --- kinds ------------------------------------------------------------------------------------
+
+
+def success_call_ratio(rows: pd.DataFrame, p: ScrParams) -> Components:
+    """Answered / (offered − short abandons): a caller who gave up within ``short_abandon_s`` seconds
+    (misdial, instant hang-up) gave the center no real chance to answer."""
+    rows = _where(rows, p)
     answered = rows["outcome"].eq("answered")
-    short_abandoned = rows["outcome"].eq("abandoned") & (rows["wait_s"] < short_abandon_s)
+    short_abandoned = rows["outcome"].eq("abandoned") & (rows["wait_s"] < p.short_abandon_s)
     return Components(float(answered.sum()), float(len(rows) - short_abandoned.sum()))
 
 
-def response_time(rows: pd.DataFrame) -> Components:
-    """RT = Σ seconds waited by answered interactions / answered interactions (average speed of answer)."""
+def response_time(rows: pd.DataFrame, p: InteractionParams) -> Components:
+    """Σ seconds waited by answered interactions / answered interactions (average speed of answer)."""
+    rows = _where(rows, p)
     answered = rows["outcome"].eq("answered")
     return Components(float(rows.loc[answered, "wait_s"].sum()), float(answered.sum()))
 
 
-def average_handling_time(rows: pd.DataFrame) -> Components:
-    """AHT = Σ (talk + hold + after-call work) of answered interactions / answered interactions."""
+def average_handling_time(rows: pd.DataFrame, p: InteractionParams) -> Components:
+    """Σ (talk + hold + after-call work) of answered interactions / answered interactions."""
+    rows = _where(rows, p)
     answered = rows.loc[rows["outcome"].eq("answered")]
     handling = answered["talk_s"] + answered["hold_s"] + answered["acw_s"]
     return Components(float(handling.sum()), float(len(answered)))
 
 
-#: Formula kinds the register may name, by name. A new kind is one function here plus its test.
-FORMULA_KINDS: dict[str, Callable[..., Components]] = {
-    "success_call_ratio": success_call_ratio,
-    "response_time": response_time,
-    "average_handling_time": average_handling_time,
+def ratio_of_sums(rows: pd.DataFrame, p: RatioParams) -> Components:
+    """Σ numerator column / Σ denominator column (e.g. filled seats / required seats)."""
+    rows = _where(rows, p)
+    return Components(float(rows[p.numerator].sum()), float(rows[p.denominator].sum()))
+
+
+def mean(rows: pd.DataFrame, p: MeanParams) -> Components:
+    """Σ column / number of rows (e.g. mean test score)."""
+    rows = _where(rows, p)
+    return Components(float(rows[p.column].sum()), float(len(rows)))
+
+
+def share(rows: pd.DataFrame, p: ShareParams) -> Components:
+    """Rows meeting ``condition`` / all rows (e.g. satisfied survey responses / responses)."""
+    rows = _where(rows, p)
+    return Components(float(_mask(rows, p.condition).sum()), float(len(rows)))
+
+
+def availability(rows: pd.DataFrame, p: AvailabilityParams) -> Components:
+    """(Σ scheduled − Σ downtime) / Σ scheduled service time."""
+    rows = _where(rows, p)
+    scheduled = float(rows[p.scheduled].sum())
+    return Components(scheduled - float(rows[p.downtime].sum()), scheduled)
+
+
+def attrition_rate(rows: pd.DataFrame, p: AttritionParams) -> Components:
+    """Leavers / headcount. Headcount is a *stock*: over a period the denominator is the average
+    daily headcount, not the sum (see :attr:`FormulaKind.stock_denominator`)."""
+    rows = _where(rows, p)
+    return Components(float(rows[p.leavers].sum()), float(rows[p.headcount].sum()))
+
+
+@dataclass(frozen=True)
+class FormulaKind:
+    compute: Callable[[Any, Any], Components]
+    params: type[_Params]
+    #: The denominator is a stock (headcount), so a period's denominator is its *average* over the
+    #: days covered; every other denominator is a flow, summed.
+    stock_denominator: bool = False
+    #: Source the kind is tied to (None: any source, columns named by parameters).
+    source: str | None = None
+
+
+#: Formula kinds the register may name. A new kind: one function above, its params, one line here.
+FORMULA_KINDS: dict[str, FormulaKind] = {
+    "success_call_ratio": FormulaKind(success_call_ratio, ScrParams, source="interactions"),
+    "response_time": FormulaKind(response_time, InteractionParams, source="interactions"),
+    "average_handling_time": FormulaKind(average_handling_time, InteractionParams, source="interactions"),
+    "ratio_of_sums": FormulaKind(ratio_of_sums, RatioParams),
+    "mean": FormulaKind(mean, MeanParams),
+    "share": FormulaKind(share, ShareParams),
+    "availability": FormulaKind(availability, AvailabilityParams),
+    "attrition_rate": FormulaKind(attrition_rate, AttritionParams, stock_denominator=True),
 }
 
 
-def apply_formula(kind: str, rows: pd.DataFrame, params: dict[str, Any]) -> Components:
-    return FORMULA_KINDS[kind](rows, **params)
+def apply_formula(kind: str, rows: pd.DataFrame, params: _Params) -> Components:
+    return FORMULA_KINDS[kind].compute(rows, params)

@@ -1,5 +1,5 @@
-"""The month's Performance KPIs per day and for the month, read back from the store and formatted
-the Indonesian way (decimal comma, "Oktober 2026") for people to read."""
+"""What people read in the terminal: the month's KPIs from the store, judged against the register
+revision in force, formatted the Indonesian way (decimal comma, "Oktober 2026")."""
 
 from __future__ import annotations
 
@@ -7,113 +7,170 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
+from kawal.kpis.evaluation import Status, evaluate
 from kawal.periods import days_of_month
-from kawal.register import Kpi
-from kawal.register.model import Direction
+from kawal.register import Category, Direction, Kpi, Period, Register, Scope, Target
 from kawal.store.models import IngestionBatch, KpiValue
 
-
-@dataclass(frozen=True)
-class MonthTable:
-    month: date
-    kpis: list[Kpi]
-    by_day: dict[date, dict[str, float | None]]
-    rows_by_day: dict[date, int]
-    month_values: dict[str, float | None]
+LOCALE = "id_ID"
+MARK = {Status.met: " ", Status.at_risk: "!", Status.breach: "✗", Status.not_evaluable: "?"}
 
 
-def month_table(engine: Engine, kpis: list[Kpi], first: date, scope: str = "all") -> MonthTable:
-    ids = [k.id for k in kpis]
-    days = days_of_month(first)
-    from sqlalchemy.orm import Session
-
-    with Session(engine) as session:
-        values = session.scalars(
-            select(KpiValue).where(
-                KpiValue.kpi_id.in_(ids),
-                KpiValue.scope == scope,
-                KpiValue.period_start >= first,
-                KpiValue.period_start <= days[-1],
-            )
-        ).all()
-        batches = session.scalars(
-            select(IngestionBatch).where(
-                IngestionBatch.state == "loaded",
-                IngestionBatch.business_date >= first,
-                IngestionBatch.business_date <= days[-1],
-            )
-        ).all()
-    by_day: dict[date, dict[str, float | None]] = {}
-    month_values: dict[str, float | None] = {}
-    for v in values:
-        if v.period_type == "day":
-            by_day.setdefault(v.period_start, {})[v.kpi_id] = v.value
-        elif v.period_type == "month":
-            month_values[v.kpi_id] = v.value
-    return MonthTable(first, kpis, by_day, {b.business_date: b.row_count for b in batches}, month_values)
-
-
-def misses_target(kpi: Kpi, value: float | None) -> bool:
-    if value is None:
-        return False
-    if kpi.direction is Direction.higher_is_better:
-        return value < kpi.target
-    return value > kpi.target
-
-
-def format_number(value: float | None, locale: str = "id_ID") -> str:
+def format_number(value: float | None, locale: str = LOCALE) -> str:
     from babel.numbers import format_decimal
 
     return "—" if value is None else format_decimal(value, format="#,##0.0", locale=locale)
 
 
-def render_month_table(table: MonthTable, locale: str = "id_ID") -> str:
+def format_target(kpi: Kpi, target: Target | None, locale: str = LOCALE) -> str:
+    if target is None:
+        return "—"
+    return ("≥ " if kpi.direction is Direction.higher_is_better else "≤ ") + format_number(target.value, locale)
+
+
+def _month_name(first: date) -> str:
     from babel.dates import format_date
+
+    return format_date(first, "MMMM y", locale="id")
+
+
+def _values(engine: Engine, kpi_ids: list[str], first: date, scope: str) -> list[KpiValue]:
+    with Session(engine) as session:
+        return list(
+            session.scalars(
+                select(KpiValue).where(
+                    KpiValue.kpi_id.in_(kpi_ids),
+                    KpiValue.scope == scope,
+                    KpiValue.period_start >= first,
+                    KpiValue.period_start <= days_of_month(first)[-1],
+                )
+            )
+        )
+
+
+def _line(cells: list[str], widths: list[int]) -> str:
+    return "".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+
+
+def render_daily_table(engine: Engine, register: Register, source: str, first: date, scope: str = "all") -> str:
+    """One source's KPIs per day and for the month (e.g. SCR, RT, AHT from interactions)."""
+    kpis = [k for k in register.for_source(source)]
+    values = _values(engine, [k.id for k in kpis], first, scope)
+    by_day: dict[date, dict[str, float | None]] = {}
+    month: dict[str, float | None] = {}
+    for v in values:
+        (by_day.setdefault(v.period_start, {}) if v.period_type == "day" else month)[v.kpi_id] = v.value
+    with Session(engine) as session:
+        rows_by_day = {
+            b.business_date: b.row_count
+            for b in session.scalars(
+                select(IngestionBatch).where(IngestionBatch.source == source, IngestionBatch.state == "loaded")
+            )
+        }
     from babel.numbers import format_decimal
 
-    unit_label = {"percent": "%", "seconds": "detik"}
-    headers = (
-        ["Tanggal"] + [f"{k.id.upper()} ({unit_label[k.unit.value]})" for k in table.kpis] + ["Interaksi"]
-    )
-    width = [12] + [max(14, len(h) + 2) for h in headers[1:-1]] + [11]
+    def cell(kpi: Kpi, value: float | None, period_start: date) -> str:
+        status = evaluate(kpi, register.target_on(kpi.id, period_start), value)
+        return f"{format_number(value)} {MARK[status]}"
 
-    def cell(kpi: Kpi, value: float | None) -> str:
-        return format_number(value, locale) + (" ✗" if misses_target(kpi, value) else "  ")
-
+    widths = [12] + [16] * len(kpis) + [11]
     lines = [
-        f"KPI Performance · {format_date(table.month, 'MMMM y', locale='id')} · semua kanal "
-        "(✗ = tidak mencapai target)",
-        "".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(headers, width, strict=True))),
+        f"{source} · {_month_name(first)} · {scope}   (✗ tidak tercapai, ! waspada, ? tidak dapat dinilai)",
+        _line(["Tanggal"] + [f"{k.id.upper()} ({k.unit.label_id})" for k in kpis] + ["Baris"], widths),
     ]
-    for day in days_of_month(table.month):
-        vals = table.by_day.get(day)
+    for day in days_of_month(first):
+        vals = by_day.get(day)
         if vals is None:
-            row = [day.isoformat()] + ["tidak ada data"] + [""] * (len(table.kpis) - 1) + ["—"]
-        else:
-            row = [day.isoformat()] + [cell(k, vals.get(k.id)) for k in table.kpis]
-            row.append(format_decimal(table.rows_by_day.get(day, 0), locale=locale))
-        lines.append(
-            "".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, width, strict=True)))
-        )
-    total_rows = sum(table.rows_by_day.values())
-    month_row = ["Bulan"] + [cell(k, table.month_values.get(k.id)) for k in table.kpis]
-    month_row.append(format_decimal(total_rows, locale=locale))
-    target_row = (
-        ["Target"]
-        + [
-            ("≥ " if k.direction is Direction.higher_is_better else "≤ ")
-            + format_number(k.target, locale)
-            + "  "
-            for k in table.kpis
-        ]
-        + [""]
+            lines.append(_line([day.isoformat()] + ["tidak ada data"] + [""] * len(kpis), widths))
+            continue
+        cells = [cell(k, vals.get(k.id), day) for k in kpis]
+        lines.append(_line([day.isoformat(), *cells, format_decimal(rows_by_day.get(day, 0), locale=LOCALE)], widths))
+    lines.append("-" * sum(widths))
+    total = format_decimal(sum(n for d, n in rows_by_day.items() if d.month == first.month and d.year == first.year),
+                           locale=LOCALE)  # fmt: skip
+    lines.append(_line(["Bulan", *[cell(k, month.get(k.id), first) for k in kpis], total], widths))
+    lines.append(
+        _line(["Target", *[format_target(k, register.target_on(k.id, first)) + "  " for k in kpis], ""], widths)
     )
-    rule = "-" * sum(width)
-    lines += [rule]
-    for row in (month_row, target_row):
-        lines.append(
-            "".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, width, strict=True)))
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Attainment:
+    kpi: Kpi
+    target: Target | None
+    value: float | None
+    status: Status
+    days_covered: int
+    days_breached: int | None  # daily KPIs only: days whose own value breached the day's target
+
+
+def month_attainment(engine: Engine, register: Register, first: date) -> list[Attainment]:
+    """Each KPI's month value (overall) judged against the revision in force on the month's first day."""
+    stored = _values(engine, [k.id for k in register.kpis], first, "all")
+    values = {v.kpi_id: v for v in stored if v.period_type == "month"}
+    breached: dict[str, int] = {}
+    for v in stored:
+        if v.period_type == "day":
+            status = evaluate(register.kpi(v.kpi_id), register.target_on(v.kpi_id, v.period_start), v.value)
+            breached[v.kpi_id] = breached.get(v.kpi_id, 0) + (status is Status.breach)
+    out = []
+    for kpi in register.kpis:
+        v = values.get(kpi.id)
+        target = register.target_on(kpi.id, first)
+        value = v.value if v else None
+        out.append(
+            Attainment(
+                kpi,
+                target,
+                value,
+                evaluate(kpi, target, value),
+                v.days_covered if v else 0,
+                breached.get(kpi.id, 0) if kpi.period is Period.daily else None,
+            )
         )
-    lines.append("Bulan = Σpembilang / Σpenyebut seluruh hari (bukan rata-rata rasio harian).")
+    order = list(Category)
+    return sorted(out, key=lambda a: (order.index(a.kpi.category), a.kpi.scope is not Scope.external))
+
+
+def render_attainment(rows: list[Attainment], register: Register, first: date) -> str:
+    revision = register.revision_in_force(first)
+    days = len(days_of_month(first))
+    lines = [
+        f"Capaian KPI {_month_name(first)} · register revisi {revision.rev if revision else '—'}"
+        + (f" (berlaku {revision.effective_from})" if revision else ""),
+    ]
+    widths = [52, 10, 10, 10, 16, 8, 9]
+    category = None
+    for a in rows:
+        if a.kpi.category is not category:
+            category = a.kpi.category
+            met = sum(r.status in (Status.met, Status.at_risk) for r in rows if r.kpi.category is category)
+            total = sum(1 for r in rows if r.kpi.category is category)
+            lines.append("")
+            lines.append(f"{category.label_id} — {met}/{total} KPI tercapai")
+            lines.append(_line(["  KPI", "lingkup", "aktual", "target", "status", "hari", "hari ✗"], widths))
+        name = f"  {a.kpi.name_id} ({a.kpi.unit.label_id})"
+        lines.append(
+            _line(
+                [
+                    name[: widths[0] - 1],
+                    a.kpi.scope.value,
+                    format_number(a.value),
+                    format_target(a.kpi, a.target),
+                    a.status.label_id,
+                    f"{a.days_covered}/{days}",
+                    "bulanan" if a.days_breached is None else str(a.days_breached),
+                ],
+                widths,
+            )
+        )
+    met = sum(a.status in (Status.met, Status.at_risk) for a in rows)
+    lines += [
+        "",
+        f"Total: {met} dari {len(rows)} KPI tercapai bulan ini. Bulan = Σpembilang / Σpenyebut seluruh hari;",
+        "hari = hari dengan data; hari ✗ = hari yang nilainya sendiri tidak mencapai target harian.",
+    ]
     return "\n".join(lines)

@@ -1,19 +1,25 @@
-"""Schema of the KPI register in ``kpi_rules/`` (YAML validated by pydantic).
+"""Schema of the KPI register in ``kpi_rules/`` (YAML validated by pydantic models).
 
-The Operations Manager (Accountable) owns the register (§4.1–4.2); data engineers edit the YAML.
-Every field carries a description so ``kawal rules`` errors and docs can explain it.
+Two files, both owned by the Operations Manager (Accountable, §4.1–4.2), edited by data engineers:
+
+- ``people.yaml`` — people and RACI: the Accountable, the PICs (Responsible), the Consulted lists
+  (Operations Team, Operations Support Team) and the data-engineering list.
+- ``register.yaml`` — the revisions (§7 *Catatan Perubahan*) and the KPIs (§5.1.1).
+
+Revisions: the KPI entries hold the targets of revision 1; each later revision has an effective
+date and lists its changes (new target/warning per KPI). History is never edited: a change is a new
+revision. A value for a period is judged against the revision in force on the period's first day,
+so a change never applies retroactively to part of a period already under way.
 """
 
 from __future__ import annotations
 
-import os
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-from kawal.errors import KawalError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class Category(StrEnum):
@@ -25,10 +31,20 @@ class Category(StrEnum):
     hr_fulfilment = "hr_fulfilment"  # Pemenuhan SDM
     hr_performance = "hr_performance"  # Kinerja SDM
 
+    @property
+    def label_id(self) -> str:
+        return {
+            "performance": "Performance",
+            "quality": "Quality",
+            "infrastructure": "Infrastructure",
+            "hr_fulfilment": "Pemenuhan SDM",
+            "hr_performance": "Kinerja SDM",
+        }[self.value]
+
 
 class Scope(StrEnum):
-    internal = "internal"  # the center's own target, often stricter
     external = "external"  # contractual
+    internal = "internal"  # the center's own target, often stricter
 
 
 class Direction(StrEnum):
@@ -38,82 +54,157 @@ class Direction(StrEnum):
 
 class Unit(StrEnum):
     percent = "percent"
+    score = "score"  # points on a 0-100 scale
     seconds = "seconds"
+    minutes = "minutes"
+    contacts = "contacts"  # interactions per agent-day
 
     @property
     def scale(self) -> float:
-        """Factor from numerator/denominator to the unit (a ratio shown as a percentage)."""
-        return 100.0 if self is Unit.percent else 1.0
+        """Factor from numerator/denominator to the unit: a ratio as %, source seconds as minutes."""
+        return {"percent": 100.0, "minutes": 1 / 60}.get(self.value, 1.0)
+
+    @property
+    def bounds(self) -> tuple[float, float | None]:
+        return (0.0, 100.0) if self.value in ("percent", "score") else (0.0, None)
+
+    @property
+    def label_id(self) -> str:
+        return {"percent": "%", "score": "poin", "seconds": "detik", "minutes": "menit",
+                "contacts": "kontak/agen/hari"}[self.value]  # fmt: skip
 
 
-class Formula(BaseModel):
+class Period(StrEnum):
+    daily = "daily"  # evaluated per day (and per month)
+    monthly = "monthly"  # evaluated per month only (e.g. attrition)
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="id used by KPIs and lists")
+    name: str = Field(min_length=1, description="full name as it appears in reports")
+    email: str = Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$", description="mail address")
+    role: str = Field(description="function, e.g. Manajer Operasional, Supervisor Quality")
+
+
+class People(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    people: list[Person] = Field(description="everyone the register refers to")
+    accountable: str = Field(description="person id of the Operations Manager (Accountable, §4.1)")
+    consulted: dict[str, list[str]] = Field(
+        description="Consulted lists (§4.6): operations_team, operations_support_team → person ids"
+    )
+    data_engineering: list[str] = Field(min_length=1, description="person ids told about data incidents")
+
+    def person(self, person_id: str) -> Person | None:
+        return next((p for p in self.people if p.id == person_id), None)
+
+
+class FormulaSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: str = Field(description="formula kind, one of kawal.kpis.formulas.FORMULA_KINDS")
-    params: dict[str, Any] = Field(
-        default_factory=dict, description="the kind's variant parameters, e.g. short_abandon_s"
-    )
+    params: dict[str, Any] = Field(default_factory=dict, description="the kind's parameters (variant, columns)")
+
+
+class Definition(BaseModel):
+    """The KPI in words, for people (docs/kpi-definitions.md is generated from these)."""
+
+    model_config = ConfigDict(extra="forbid")
+    in_words: str
+    numerator: str
+    denominator: str
+    exclusions: str | None = None
+    variants_not_chosen: str | None = None
 
 
 class Kpi(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="stable KPI id, snake_case")
-    name_id: str = Field(description="name in Indonesian, as people read it in reports")
-    name_en: str = Field(description="name in English")
+    name_id: str = Field(min_length=1, description="name in Indonesian")
+    name_en: str = Field(min_length=1, description="name in English")
     category: Category = Field(description="one of the five §5.1.1 categories")
     scope: Scope = Field(description="external (contractual) or internal (the center's own)")
-    source: str = Field(description="canonical source the KPI is computed from, e.g. interactions")
-    formula: Formula = Field(description="how numerator and denominator are computed")
-    breakdowns: list[str] = Field(
-        default_factory=list, description="source columns to compute the KPI by, besides overall"
-    )
+    source: str = Field(description="canonical source it is computed from (kawal.ingest.sources)")
+    formula: FormulaSpec = Field(description="how numerator and denominator are computed")
+    breakdowns: list[str] = Field(default_factory=list, description="source columns to compute it by")
     unit: Unit = Field(description="unit of the value")
     direction: Direction = Field(description="whether a higher or a lower value is better")
-    period: str = Field(default="daily", pattern=r"^(daily|monthly)$", description="evaluation period")
-    target: float = Field(description="the target the Accountable set (shipped: an industry default)")
+    period: Period = Field(description="evaluation period")
+    target: float = Field(description="target of revision 1 (or of introduced_in)")
+    warning: float | None = Field(
+        None,
+        description="optional warning threshold on the good side of the target: between the two is at risk",
+    )
+    pic: str = Field(description="person id of the PIC (Responsible, §4.2)")
+    introduced_in: int = Field(1, ge=1, description="register revision that added the KPI")
+    definition: Definition = Field(description="the KPI in words")
 
-    @model_validator(mode="after")
-    def _known_formula(self) -> Kpi:
-        from kawal.kpis.formulas import FORMULA_KINDS
+    _params: Any = PrivateAttr(default=None)
 
-        if self.formula.kind not in FORMULA_KINDS:
-            known = ", ".join(sorted(FORMULA_KINDS))
-            raise ValueError(f"unknown formula kind {self.formula.kind!r} (known: {known})")
-        return self
+    @property
+    def params(self) -> Any:
+        """The formula's parameters, validated against its kind (set by the register checker)."""
+        return self._params
 
 
-class Register(BaseModel):
+class TargetChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kpis: list[Kpi] = Field(description="every KPI under guard")
+    kpi: str = Field(description="KPI id")
+    target: float | None = Field(None, description="new target from this revision on")
+    warning: float | None = Field(None, description="new warning threshold from this revision on")
+
+
+class Revision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rev: int = Field(ge=1, description="revision number, 1, 2, 3 ... in order")
+    effective_from: date = Field(description="first day the revision is in force")
+    author: str = Field(description="person id who approved it (normally the Accountable)")
+    description: str = Field(min_length=1, description="what changed and why (§7 Deskripsi Perubahan)")
+    changes: list[TargetChange] = Field(default_factory=list, description="target changes")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A KPI's target as in force on a date."""
+
+    value: float
+    warning: float | None
+    rev: int
+
+
+@dataclass
+class Register:
+    people: People
+    kpis: list[Kpi]
+    revisions: list[Revision]
+
+    def kpi(self, kpi_id: str) -> Kpi:
+        return next(k for k in self.kpis if k.id == kpi_id)
 
     def for_source(self, source: str) -> list[Kpi]:
         return [k for k in self.kpis if k.source == source]
 
+    @property
+    def sources(self) -> list[str]:
+        return sorted({k.source for k in self.kpis})
 
-def register_dir() -> Path:
-    return Path(os.environ.get("KAWAL_RULES_DIR", Path.cwd() / "kpi_rules")).resolve()
+    def revision_in_force(self, day: date) -> Revision | None:
+        in_force = [r for r in self.revisions if r.effective_from <= day]
+        return in_force[-1] if in_force else None
 
-
-def load_register(path: Path | None = None) -> Register:
-    """Load and validate ``kpi_rules/register.yaml``; a problem is one :class:`KawalError` line."""
-    import yaml
-
-    path = path or register_dir() / "register.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise KawalError(f"{path}: register file not found") from None
-    except yaml.YAMLError as exc:
-        raise KawalError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
-    try:
-        return Register.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = list(err["loc"])
-            where = ".".join(str(p) for p in loc)
-            if len(loc) >= 2 and loc[0] == "kpis" and isinstance(loc[1], int):
-                kpis = (data or {}).get("kpis") or []
-                kpi_id = kpis[loc[1]].get("id", "?") if isinstance(kpis[loc[1]], dict) else "?"
-                where = f"KPI {kpi_id!r} field {'.'.join(str(p) for p in loc[2:]) or '(entry)'}"
-            problems.append(f"{path}: {where}: {err['msg']}")
-        raise KawalError("; ".join(problems)) from None
+    def target_on(self, kpi_id: str, day: date) -> Target | None:
+        """The KPI's target for a period starting on ``day``; None before the KPI was in force."""
+        current = self.revision_in_force(day)
+        kpi = self.kpi(kpi_id)
+        if current is None or kpi.introduced_in > current.rev:
+            return None
+        value, warning, rev = kpi.target, kpi.warning, kpi.introduced_in
+        for revision in self.revisions:
+            if revision.rev > current.rev:
+                break
+            for change in revision.changes:
+                if change.kpi == kpi_id:
+                    value = change.target if change.target is not None else value
+                    warning = change.warning if change.warning is not None else warning
+                    rev = revision.rev
+        return Target(value, warning, rev)

@@ -89,14 +89,23 @@ def replace_period_values(
     return changed
 
 
+@dataclass(frozen=True)
+class RollupRule:
+    scale: float  # numerator/denominator → the KPI's unit
+    #: The denominator is a stock (e.g. headcount): a period's denominator is its average over the
+    #: days covered. Otherwise it is a flow, summed like the numerator.
+    stock_denominator: bool = False
+
+
 def month_rollup(
-    session: Session, kpi_scales: dict[str, float], month_start: date, month_end: date
+    session: Session, rules: dict[str, RollupRule], month_start: date, month_end: date
 ) -> list[KpiValueRow]:
-    """Month-to-date rows from the stored day rows: Σnumerator / Σdenominator per KPI × scope."""
+    """Month-to-date rows from the stored day rows: Σnumerator / Σdenominator per KPI × scope
+    (Σdenominator / days covered for a stock denominator)."""
     day_rows = session.scalars(
         select(KpiValue)
         .where(
-            KpiValue.kpi_id.in_(list(kpi_scales)),
+            KpiValue.kpi_id.in_(list(rules)),
             KpiValue.period_type == "day",
             KpiValue.period_start >= month_start,
             KpiValue.period_start <= month_end,
@@ -110,6 +119,8 @@ def month_rollup(
     for (kpi_id, scope), values in sorted(grouped.items()):
         num = math.fsum(v.numerator for v in values)  # fsum: the same total whatever the order
         den = math.fsum(v.denominator for v in values)
+        if rules[kpi_id].stock_denominator:
+            den /= len(values)
         out.append(
             KpiValueRow(
                 kpi_id=kpi_id,
@@ -118,7 +129,7 @@ def month_rollup(
                 scope=scope,
                 numerator=num,
                 denominator=den,
-                value=None if den == 0 else kpi_scales[kpi_id] * num / den,
+                value=None if den == 0 else rules[kpi_id].scale * num / den,
                 status="computed" if den else "not_evaluable",
                 reason=None if den else "no denominator in the month's data",
                 batch_id=None,

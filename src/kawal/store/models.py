@@ -72,9 +72,7 @@ class KpiValue(Base):
     numerator: Mapped[float] = mapped_column(Float)
     denominator: Mapped[float] = mapped_column(Float)
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
-    status: Mapped[str] = mapped_column(
-        String(16), doc="'computed', or 'not_evaluable' when the denominator is zero"
-    )
+    status: Mapped[str] = mapped_column(String(16), doc="'computed', or 'not_evaluable' when the denominator is zero")
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("ingestion_batch.id"), nullable=True, doc="the batch that produced a day value"

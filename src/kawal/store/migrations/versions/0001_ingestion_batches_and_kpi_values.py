@@ -27,9 +27,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ingestion_batch")),
-        sa.UniqueConstraint(
-            "source", "business_date", "checksum_sha256", name=op.f("uq_ingestion_batch_source")
-        ),
+        sa.UniqueConstraint("source", "business_date", "checksum_sha256", name=op.f("uq_ingestion_batch_source")),
     )
     op.create_table(
         "kpi_value",
@@ -49,9 +47,7 @@ def upgrade() -> None:
             ["batch_id"], ["ingestion_batch.id"], name=op.f("fk_kpi_value_batch_id_ingestion_batch")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kpi_value")),
-        sa.UniqueConstraint(
-            "kpi_id", "period_type", "period_start", "scope", name=op.f("uq_kpi_value_kpi_id")
-        ),
+        sa.UniqueConstraint("kpi_id", "period_type", "period_start", "scope", name=op.f("uq_kpi_value_kpi_id")),
     )
     # ### end Alembic commands ###
 

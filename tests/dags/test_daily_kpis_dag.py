@@ -1,6 +1,6 @@
-"""The daily interactions DAG under real Airflow (dag.test), on SQLite and PostgreSQL stores.
+"""The daily DAG under real Airflow (dag.test), on SQLite and PostgreSQL stores.
 
-Expected values are recomputed from the same CSV with the csv module and plain arithmetic (a
+Expected values are recomputed from the same CSVs with the csv module and plain arithmetic (a
 different route from the pandas code under test).
 """
 
@@ -15,16 +15,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from kawal.demo.interactions import write_month
-from kawal.ingest.interactions import day_file
+from kawal.demo.sources import write_demo_month
+from kawal.ingest.sources import SOURCES, day_file
 from kawal.periods import daily_run_logical_date
 from kawal.store import engine_for
 
 DAY = date(2026, 3, 16)  # a Monday
 SHORT_ABANDON_S = 5.0  # kpi_rules/register.yaml, KPI scr
+INTERACTION_KPIS = ("scr", "rt", "aht")
 
 
-def _expected(path: Path) -> dict[tuple[str, str], tuple[float, float]]:
+def _expected_interactions(path: Path) -> dict[tuple[str, str], tuple[float, float]]:
     """(kpi, scope) → (numerator, denominator), by hand from the file."""
     acc: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     with path.open(newline="") as fh:
@@ -54,13 +55,21 @@ def _table_digest(url: str) -> str:
     return digest.hexdigest()
 
 
+def _query(url: str, sql: str, **params):  # type: ignore[no-untyped-def]
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(sql), params).all()
+    engine.dispose()
+    return rows
+
+
 @pytest.fixture
 def daily_dag(airflow_db):  # type: ignore[no-untyped-def]
     from airflow.dag_processing.dagbag import DagBag
 
     from tests.conftest import REPO
 
-    return DagBag(dag_folder=str(REPO / "dags")).get_dag("kawal_daily_interactions")
+    return DagBag(dag_folder=str(REPO / "dags")).get_dag("kawal_daily_kpis")
 
 
 @pytest.fixture
@@ -76,43 +85,53 @@ def _task_states(run) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 def test_daily_run_stores_values_equal_to_an_independent_computation(daily_dag, run_env) -> None:  # type: ignore[no-untyped-def]
     landing, url = run_env
-    write_month(DAY.replace(day=1), landing, seed=11, calls_per_day=600)
+    write_demo_month(DAY.replace(day=1), landing, seed=11, calls_per_day=600)
 
     run = daily_dag.test(logical_date=daily_run_logical_date(DAY))
 
     assert str(run.state) == "success", _task_states(run)
-    expected = _expected(day_file(landing, DAY))
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        stored = {
-            (r.kpi_id, r.scope): (r.numerator, r.denominator, r.value)
-            for r in conn.execute(
-                text("SELECT * FROM kpi_value WHERE period_type='day' AND period_start=:d"), {"d": DAY}
-            )
-        }
-        month = conn.execute(
-            text(
-                "SELECT numerator, denominator, days_covered FROM kpi_value "
-                "WHERE period_type='month' AND kpi_id='scr' AND scope='all'"
-            )
-        ).one()
-    engine.dispose()
+    assert set(_task_states(run)) == {f"{step}_{s}" for s in SOURCES for step in ("ingest", "compute")}
+    expected = _expected_interactions(day_file(landing, "interactions", DAY))
+    stored = {
+        (r.kpi_id, r.scope): (r.numerator, r.denominator, r.value)
+        for r in _query(url, "SELECT * FROM kpi_value WHERE period_type='day' AND period_start=:d", d=DAY)
+        if r.kpi_id in INTERACTION_KPIS
+    }
     assert set(stored) == set(expected)
     for key, (num, den) in expected.items():
         scale = 100 if key[0] == "scr" else 1
         assert stored[key][0] == pytest.approx(num) and stored[key][1] == pytest.approx(den), key
         assert stored[key][2] == pytest.approx(scale * num / den), key
     # only this day ran: the month-to-date row is that day's components
-    assert (month.numerator, month.denominator, month.days_covered) == (
-        expected[("scr", "all")][0],
-        expected[("scr", "all")][1],
-        1,
+    (month,) = _query(url, "SELECT numerator, denominator, days_covered FROM kpi_value "
+                           "WHERE period_type='month' AND kpi_id='scr' AND scope='all'")  # fmt: skip
+    assert (month.numerator, month.denominator, month.days_covered) == (*expected[("scr", "all")], 1)
+    # every source was ingested once
+    batches = _query(url, "SELECT source, state FROM ingestion_batch ORDER BY source")
+    assert sorted(b.source for b in batches) == sorted(SOURCES) and {b.state for b in batches} == {"loaded"}
+
+
+def test_attrition_month_uses_average_headcount(daily_dag, run_env) -> None:  # type: ignore[no-untyped-def]
+    landing, url = run_env
+    write_demo_month(DAY.replace(day=1), landing, seed=5, calls_per_day=100)
+    days = [DAY, DAY.replace(day=17), DAY.replace(day=18)]
+    for day in days:
+        assert str(daily_dag.test(logical_date=daily_run_logical_date(day)).state) == "success"
+    leavers = headcount = 0.0
+    for day in days:
+        with day_file(landing, "seats_headcount", day).open(newline="") as fh:
+            for r in csv.DictReader(fh):
+                leavers += float(r["leavers"])
+                headcount += float(r["headcount"])
+    (month,) = _query(
+        url, "SELECT value FROM kpi_value WHERE kpi_id='attrition' AND period_type='month' AND scope='all'"
     )
+    assert month.value == pytest.approx(100 * leavers / (headcount / len(days)))
 
 
 def test_rerunning_a_day_leaves_the_store_identical(daily_dag, run_env) -> None:  # type: ignore[no-untyped-def]
     landing, url = run_env
-    write_month(DAY.replace(day=1), landing, seed=12, calls_per_day=300)
+    write_demo_month(DAY.replace(day=1), landing, seed=12, calls_per_day=300)
     for day in (DAY, DAY.replace(day=17)):
         assert str(daily_dag.test(logical_date=daily_run_logical_date(day)).state) == "success"
     before = _table_digest(url)
@@ -127,24 +146,21 @@ def test_rerunning_a_day_leaves_the_store_identical(daily_dag, run_env) -> None:
 
 def test_restated_day_supersedes_the_earlier_batch(daily_dag, run_env) -> None:  # type: ignore[no-untyped-def]
     landing, url = run_env
-    write_month(DAY.replace(day=1), landing, seed=13, calls_per_day=300)
+    write_demo_month(DAY.replace(day=1), landing, seed=13, calls_per_day=300)
     assert str(daily_dag.test(logical_date=daily_run_logical_date(DAY)).state) == "success"
-    path = day_file(landing, DAY)
+    path = day_file(landing, "interactions", DAY)
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join(lines[:-50]))  # the corrected delivery has 50 rows fewer
 
     assert str(daily_dag.test(logical_date=daily_run_logical_date(DAY)).state) == "success"
 
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        batches = conn.execute(text("SELECT state, row_count FROM ingestion_batch ORDER BY id")).all()
-        n_values = conn.execute(text("SELECT count(*) FROM kpi_value WHERE period_type='day'")).scalar_one()
-    engine.dispose()
+    batches = _query(url, "SELECT state, row_count FROM ingestion_batch WHERE source='interactions' ORDER BY id")
     assert [(b.state, b.row_count) for b in batches] == [
         ("superseded", len(lines) - 1),
         ("loaded", len(lines) - 51),
     ]
-    assert n_values == 3 * 4  # 3 KPIs × (all + 3 channels): no duplicates from the first delivery
+    (n,) = _query(url, "SELECT count(*) FROM kpi_value WHERE period_type='day' AND kpi_id IN ('scr', 'rt', 'aht')")
+    assert n[0] == 3 * 4  # 3 KPIs × (all + 3 channels): no duplicates from the first delivery
 
 
 @pytest.mark.parametrize(
@@ -156,7 +172,7 @@ def test_restated_day_supersedes_the_earlier_batch(daily_dag, run_env) -> None: 
     ],
     ids=["missing", "empty", "wrong-columns"],
 )
-def test_bad_input_fails_the_run_with_one_clear_line_and_writes_nothing(
+def test_bad_input_fails_its_source_with_one_clear_line_and_the_others_go_on(
     daily_dag,
     run_env,
     content,
@@ -165,26 +181,25 @@ def test_bad_input_fails_the_run_with_one_clear_line_and_writes_nothing(
 ) -> None:
     landing, url = run_env
     engine_for(url)  # the store exists and is empty before the run
-    if content is not None:
-        path = day_file(landing, DAY)
-        path.parent.mkdir(parents=True)
+    write_demo_month(DAY.replace(day=1), landing, seed=14, calls_per_day=100)
+    path = day_file(landing, "interactions", DAY)
+    if content is None:
+        path.unlink()
+    else:
         path.write_text(content)
 
     run = daily_dag.test(logical_date=daily_run_logical_date(DAY))
 
     assert str(run.state) == "failed"
     states = _task_states(run)
-    assert states["ingest_interactions"] == "failed"  # at once: no retries for a user mistake
-    assert states["compute_performance_kpis"] == "upstream_failed"
+    assert states.pop("ingest_interactions") == "failed"  # at once: no retries for a user mistake
+    assert states.pop("compute_interactions") == "upstream_failed"
+    assert set(states.values()) == {"success"}, states  # the other sources went on
     # Airflow 3 logs through structlog to the terminal: the task's error is the one-line message
     out, err = capfd.readouterr()
     error_lines = [line for line in (out + err).splitlines() if "AirflowFailException:" in line]
     assert error_lines and all(message in line for line in error_lines), error_lines
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        tables = (
-            conn.execute(text("SELECT count(*) FROM kpi_value")).scalar_one(),
-            conn.execute(text("SELECT count(*) FROM ingestion_batch")).scalar_one(),
-        )
-    engine.dispose()
-    assert tables == (0, 0)
+    # nothing of the bad source was written; the good sources were
+    assert _query(url, "SELECT count(*) FROM kpi_value WHERE kpi_id IN ('scr', 'rt', 'aht')")[0][0] == 0
+    assert _query(url, "SELECT count(*) FROM ingestion_batch WHERE source='interactions'")[0][0] == 0
+    assert _query(url, "SELECT count(*) FROM ingestion_batch")[0][0] == len(SOURCES) - 1

@@ -1,0 +1,85 @@
+"""
+### Kawal · harian · sumber data → KPI (semua kategori)
+
+**What**: every day at 01:00 WIB, for the day that just ended (derived from the logical date in
+Asia/Jakarta, not from the data interval), each canonical source runs its own branch:
+`ingest_<source>` checks `landing/<source>/<source>_YYYY-MM-DD.csv` and records an ingestion
+batch; `compute_<source>` stores that source's KPIs from `kpi_rules/register.yaml` as numerator
+and denominator — overall and per breakdown (channel, system, team) — plus the month-to-date
+roll-up, in one transaction.
+
+**Why one branch per source**: sources come from different systems (ACD, QM tool, NOC, HRIS,
+WFM) and fail independently; a late HRIS export must not hold back the Performance KPIs. The
+run is *failed* when any source failed, so nobody misses it, but the other sources are stored.
+
+**Owner**: data engineering (`kawal-data-engineering`). Formulas: `docs/kpi-definitions.md`.
+
+**Triage**
+- `ingest_<source>` failed with *no <source> file delivered*: the export has not landed. Ask the
+  source's owner; once it is in the landing folder, clear the task (re-run the day).
+- *missing required column(s)* / *row N, column X*: the export's layout changed or a row is
+  broken; the message names file, row and column. Fix the export or its mapping, re-run.
+- A register problem names `kpi_rules/…` and the KPI: run `kawal rules check`.
+- Bad input fails at once (retrying cannot fix it); retries are for transient faults such as the
+  store being unreachable. Re-running a day is always safe: same file, same store.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from airflow.sdk import CronTriggerTimetable, dag, task
+
+SITE_TZ = "Asia/Jakarta"  # WIB: the center's days start and end here, not in UTC
+# The canonical sources (kawal.ingest.sources.SOURCES); spelled out so parsing this file imports
+# nothing of Kawal. tests/dags checks the two lists agree.
+SOURCES = (
+    "interactions",
+    "qm_evaluations",
+    "pnp_tests",
+    "mystery_shopper_visits",
+    "csi_responses",
+    "system_availability",
+    "seats_headcount",
+    "agent_days",
+)
+
+
+@task
+def ingest(source: str, logical_date: datetime | None = None) -> int:
+    from kawal.periods import business_day_for_daily_run
+    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
+    from kawal.pipeline.daily import ingest_source_day
+
+    assert logical_date is not None, "Airflow always passes the run's logical_date"
+    with fail_fast_on_user_error():
+        return ingest_source_day(source, business_day_for_daily_run(logical_date)).batch_id
+
+
+@task
+def compute(batch_id: int) -> dict:
+    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
+    from kawal.pipeline.daily import compute_source_kpis
+
+    with fail_fast_on_user_error():
+        return compute_source_kpis(batch_id)
+
+
+@dag(
+    dag_id="kawal_daily_kpis",
+    schedule=CronTriggerTimetable("0 1 * * *", timezone=SITE_TZ),
+    start_date=datetime(2026, 1, 1, tzinfo=ZoneInfo(SITE_TZ)),
+    catchup=False,
+    max_active_runs=4,
+    default_args={"owner": "kawal-data-engineering", "retries": 2, "retry_delay": timedelta(minutes=5)},
+    tags=["kawal", "daily", "kpi"],
+    doc_md=__doc__,
+)
+def kawal_daily_kpis() -> None:
+    for source in SOURCES:
+        batch_id = ingest.override(task_id=f"ingest_{source}")(source)
+        compute.override(task_id=f"compute_{source}")(batch_id)
+
+
+kawal_daily_kpis()

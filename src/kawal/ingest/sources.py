@@ -1,0 +1,274 @@
+"""Canonical sources: the layouts Kawal computes KPIs from, and the reader that checks them.
+
+Every source is delivered as one CSV per business day (site timezone) at
+``<landing>/<source>/<source>_YYYY-MM-DD.csv`` (UTF-8, comma, header row). Event sources (QM
+evaluations, tests, visits, surveys) may deliver a header-only file on a day without events;
+snapshot and log sources (interactions, availability, seats, agent-days) must have rows.
+Vendor exports in other layouts are mapped onto these by configuration (the Ingest issue).
+
+Durations are seconds in every canonical source. Bad input raises :class:`SourceFileError` with
+one line naming the file and, where there is one, the row (file line, header = 1) and column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from kawal.errors import KawalError, SourceFileError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ColumnKind = Literal["text", "number", "count", "flag"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: ColumnKind
+    description: str
+    allowed: frozenset[str] | None = None  # for text: the only values accepted
+    minimum: float | None = None  # for number/count
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    empty_day_ok: bool
+    #: (column a, column b): a <= b on every row (e.g. downtime within scheduled time)
+    at_most: tuple[tuple[str, str], ...] = field(default=())
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _seconds(name: str, what: str) -> Column:
+    return Column(name, "number", f"{what}, seconds", minimum=0)
+
+
+SOURCES: dict[str, SourceSpec] = {
+    s.name: s
+    for s in (
+        SourceSpec(
+            "interactions",
+            "one row per call/chat that entered a queue (ACD / chat platform export)",
+            (
+                Column("interaction_id", "text", "unique id of the interaction"),
+                Column("channel", "text", "voice, chat, whatsapp, ..."),
+                Column("queue", "text", "queue / skill"),
+                Column("arrived_at", "text", "ISO 8601 timestamp of entering the queue"),
+                Column("outcome", "text", "answered or abandoned", frozenset({"answered", "abandoned"})),
+                _seconds("wait_s", "time in queue until answered or abandoned"),
+                _seconds("talk_s", "talk time"),
+                _seconds("hold_s", "hold time"),
+                _seconds("acw_s", "after-call work"),
+            ),
+            empty_day_ok=False,
+        ),
+        SourceSpec(
+            "qm_evaluations",
+            "one row per quality-monitoring evaluation of an agent's interaction (QM tool)",
+            (
+                Column("evaluation_id", "text", "unique id"),
+                Column("agent_id", "text", "evaluated agent"),
+                Column("channel", "text", "channel of the evaluated interaction"),
+                Column("score", "number", "points obtained", minimum=0),
+                Column("max_score", "number", "points obtainable", minimum=0),
+            ),
+            empty_day_ok=True,
+            at_most=(("score", "max_score"),),
+        ),
+        SourceSpec(
+            "pnp_tests",
+            "one row per product & procedure (PnP) test taken by an agent",
+            (
+                Column("test_id", "text", "unique id"),
+                Column("agent_id", "text", "agent tested"),
+                Column("product", "text", "product or procedure tested"),
+                Column("score", "number", "test score, 0-100", minimum=0, maximum=100),
+            ),
+            empty_day_ok=True,
+        ),
+        SourceSpec(
+            "mystery_shopper_visits",
+            "one row per mystery-shopper contact (call or chat) and its scored result",
+            (
+                Column("visit_id", "text", "unique id"),
+                Column("channel", "text", "channel the shopper used"),
+                Column("scenario", "text", "scenario played"),
+                Column("score", "number", "scenario score, 0-100", minimum=0, maximum=100),
+            ),
+            empty_day_ok=True,
+        ),
+        SourceSpec(
+            "csi_responses",
+            "one row per customer-satisfaction survey response (post-contact survey)",
+            (
+                Column("response_id", "text", "unique id"),
+                Column("channel", "text", "channel of the surveyed contact"),
+                Column(
+                    "rating",
+                    "count",
+                    "satisfaction rating 1 (very poor) .. 5 (very good)",
+                    minimum=1,
+                    maximum=5,
+                ),
+            ),
+            empty_day_ok=True,
+        ),
+        SourceSpec(
+            "system_availability",
+            "one row per system per day: service time scheduled and time down (NOC / monitoring)",
+            (
+                Column("system", "text", "ivr, telephony, chatbot, or an application (crm, core_gadai, ...)"),
+                _seconds("scheduled_s", "time the system should have been in service"),
+                _seconds("downtime_s", "time it was not (unplanned outages)"),
+                Column("incidents", "count", "number of outages", minimum=0),
+            ),
+            empty_day_ok=False,
+            at_most=(("downtime_s", "scheduled_s"),),
+        ),
+        SourceSpec(
+            "seats_headcount",
+            "one row per team per day: seats required and filled, headcount and movements (HRIS / WFM)",
+            (
+                Column("team", "text", "team, e.g. voice or digital"),
+                Column("required_seats", "count", "seats the plan requires", minimum=0),
+                Column("filled_seats", "count", "seats filled by trained agents", minimum=0),
+                Column("headcount", "count", "agents employed at the end of the day", minimum=0),
+                Column("leavers", "count", "agents who left that day", minimum=0),
+                Column("joiners", "count", "agents who joined that day", minimum=0),
+            ),
+            empty_day_ok=False,
+        ),
+        SourceSpec(
+            "agent_days",
+            "one row per agent per day: schedule, attendance, adherence, productive time (WFM)",
+            (
+                Column("agent_id", "text", "agent"),
+                Column("team", "text", "team"),
+                Column("scheduled", "flag", "1 when the agent was scheduled to work that day"),
+                Column("present", "flag", "1 when the scheduled agent came to work"),
+                _seconds("scheduled_shift_s", "scheduled shift time"),
+                _seconds("adherent_s", "time in the scheduled activity (schedule adherence)"),
+                _seconds("logged_in_s", "time logged in"),
+                Column("handled_contacts", "count", "interactions handled", minimum=0),
+            ),
+            empty_day_ok=False,
+            at_most=(("present", "scheduled"), ("adherent_s", "scheduled_shift_s")),
+        ),
+    )
+}
+
+
+def source_spec(name: str) -> SourceSpec:
+    try:
+        return SOURCES[name]
+    except KeyError:
+        raise KawalError(f"unknown source {name!r} (known: {', '.join(SOURCES)})") from None
+
+
+def day_file(landing: Path, source: str, day: date) -> Path:
+    return landing / source / f"{source}_{day.isoformat()}.csv"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class DayFile:
+    path: Path
+    checksum_sha256: str
+
+
+def locate_day_file(landing: Path, source: str, day: date) -> DayFile:
+    path = day_file(landing, source, day)
+    if not path.is_file():
+        raise SourceFileError(path, f"no {source} file delivered for {day.isoformat()}")
+    if path.stat().st_size == 0:
+        raise SourceFileError(path, "file is empty (0 bytes)")
+    return DayFile(path, sha256_of(path))
+
+
+def _first(mask: pd.Series) -> int:
+    """Index position of the first True in ``mask``."""
+    return int(mask.to_numpy().nonzero()[0][0])
+
+
+def read_source(spec: SourceSpec, path: Path) -> pd.DataFrame:
+    """Read and check one day file of ``spec``; returns its columns typed (numbers as float64)."""
+    import pandas as pd
+
+    try:
+        rows = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except pd.errors.EmptyDataError:
+        raise SourceFileError(path, "file has no header and no rows") from None
+    except UnicodeDecodeError as exc:
+        raise SourceFileError(path, f"not UTF-8 text (byte {exc.start})") from None
+    except pd.errors.ParserError as exc:
+        raise SourceFileError(path, f"not a readable CSV: {str(exc).strip()}") from None
+
+    missing = [c for c in spec.column_names if c not in rows.columns]
+    if missing:
+        found = ", ".join(map(str, rows.columns)) or "none"
+        raise SourceFileError(path, f"missing required column(s) {', '.join(missing)} (found: {found})")
+    rows = rows.loc[:, list(spec.column_names)]
+    if rows.empty and not spec.empty_day_ok:
+        raise SourceFileError(path, f"header only, no {spec.name} rows")
+
+    def fail(i: int, column: str, problem: str, n_bad: int) -> SourceFileError:
+        value = rows[column].iloc[i]
+        more = f" ({n_bad} bad row(s) in all)" if n_bad > 1 else ""
+        return SourceFileError(path, f"row {i + 2}, column {column}: {value!r} {problem}{more}")
+
+    for col in spec.columns:
+        raw = rows[col.name]
+        if col.kind == "text":
+            if col.allowed is not None:
+                bad = ~raw.isin(col.allowed)
+                if bad.any():
+                    raise fail(_first(bad), col.name, f"is not one of {', '.join(sorted(col.allowed))}", bad.sum())
+            continue
+        number = pd.to_numeric(raw, errors="coerce")
+        if col.kind == "flag":
+            bad = ~number.isin([0, 1])
+            problem = "is not a flag (0 or 1)"
+        else:
+            bad = number.isna()
+            if col.kind == "count":
+                bad |= number.notna() & (number % 1 != 0)
+            if col.minimum is not None:
+                bad |= number < col.minimum
+            if col.maximum is not None:
+                bad |= number > col.maximum
+            bounds = f" from {col.minimum:g}" if col.minimum is not None else ""
+            bounds += f" to {col.maximum:g}" if col.maximum is not None else ""
+            problem = f"is not a {'whole number' if col.kind == 'count' else 'number'}{bounds}"
+        if bad.any():
+            raise fail(_first(bad), col.name, problem, int(bad.sum()))
+        rows[col.name] = number.astype("float64")
+    for small, large in spec.at_most:
+        bad = rows[small] > rows[large]
+        if bad.any():
+            i = _first(bad)
+            raise SourceFileError(
+                path,
+                f"row {i + 2}: {small} ({rows[small].iloc[i]:g}) is greater than {large} ({rows[large].iloc[i]:g})",
+            )
+    return rows

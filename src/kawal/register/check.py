@@ -1,0 +1,288 @@
+"""Loading and checking the register: every problem is one line naming file, entry, field, and what
+is wrong (``kawal rules check`` prints them all; the pipeline refuses to run on a broken register)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from kawal.errors import KawalError
+from kawal.register.model import Direction, Kpi, People, Register, Revision
+
+PEOPLE_FILE = "people.yaml"
+REGISTER_FILE = "register.yaml"
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.where}: {self.what}"
+
+
+def rules_dir() -> Path:
+    return Path(os.environ.get("KAWAL_RULES_DIR", Path.cwd() / "kpi_rules")).resolve()
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _load_yaml(path: Path, problems: list[Problem]) -> Any:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(_shown(path), "(file)", "not found"))
+        return None
+    except UnicodeDecodeError:
+        problems.append(Problem(_shown(path), "(file)", "not UTF-8 text"))
+        return None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        problems.append(Problem(_shown(path), where, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(_shown(path), "(file)", "must be a mapping of sections"))
+        return None
+    return data
+
+
+def _pydantic_problems(exc: ValidationError, file: str, entry: str, problems: list[Problem]) -> None:
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "(entry)"
+        got = err.get("input")
+        shown = "" if isinstance(got, dict | list) or err["type"] == "missing" else f" (got {got!r})"
+        problems.append(Problem(file, f"{entry} field {field}", f"{err['msg']}{shown}"))
+
+
+def _validate(model: type[BaseModel], data: Any, file: str, entry: str, problems: list[Problem]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        _pydantic_problems(exc, file, entry, problems)
+        return None
+
+
+def _check_people(people: People, file: str, problems: list[Problem]) -> None:
+    seen: set[str] = set()
+    for person in people.people:
+        if person.id in seen:
+            problems.append(Problem(file, f"person {person.id!r}", "duplicate person id"))
+        seen.add(person.id)
+    if people.person(people.accountable) is None:
+        problems.append(Problem(file, "accountable", f"{people.accountable!r} is not among the people"))
+    lists = {f"consulted.{name}": ids for name, ids in people.consulted.items()}
+    lists["data_engineering"] = people.data_engineering
+    for where, ids in lists.items():
+        for pid in ids:
+            if people.person(pid) is None:
+                problems.append(Problem(file, where, f"{pid!r} is not among the people"))
+
+
+def _check_target(kpi: Kpi, target: float, warning: float | None, file: str, where: str) -> list[Problem]:
+    out = []
+    low, high = kpi.unit.bounds
+    for name, value in (("target", target), ("warning", warning)):
+        if value is None:
+            continue
+        if value < low or (high is not None and value > high):
+            rng = f"{low:g}–{high:g}" if high is not None else f">= {low:g}"
+            out.append(
+                Problem(
+                    file,
+                    f"{where} field {name}",
+                    f"{value:g} is outside the range of unit {kpi.unit} ({rng})",
+                )
+            )
+    if warning is not None:
+        higher = kpi.direction is Direction.higher_is_better
+        if (higher and warning <= target) or (not higher and warning >= target):
+            side = "above" if higher else "below"
+            what = f"{warning:g} is on the wrong side of target {target:g}: for {kpi.direction} it must be {side} it"
+            out.append(Problem(file, f"{where} field warning", what))
+    return out
+
+
+def _check_kpi(kpi: Kpi, people: People | None, file: str, problems: list[Problem]) -> None:
+    from kawal.ingest.sources import SOURCES
+    from kawal.kpis.formulas import FORMULA_KINDS
+
+    where = f"KPI {kpi.id!r}"
+    kind = FORMULA_KINDS.get(kpi.formula.kind)
+    source = SOURCES.get(kpi.source)
+    if source is None:
+        problems.append(
+            Problem(file, f"{where} field source", f"unknown source {kpi.source!r} (known: {', '.join(SOURCES)})")
+        )
+    if kind is None:
+        known = ", ".join(sorted(FORMULA_KINDS))
+        problems.append(
+            Problem(
+                file,
+                f"{where} field formula.kind",
+                f"unknown formula kind {kpi.formula.kind!r} (known: {known})",
+            )
+        )
+    else:
+        if kind.source is not None and kind.source != kpi.source:
+            problems.append(
+                Problem(
+                    file,
+                    f"{where} field formula.kind",
+                    f"{kpi.formula.kind} works on source {kind.source}, not {kpi.source}",
+                )
+            )
+        try:
+            kpi._params = kind.params.model_validate(kpi.formula.params)
+        except ValidationError as exc:
+            _pydantic_problems(exc, file, f"{where} formula.params", problems)
+    if source is not None:
+        used = (kpi.params.columns() if kpi.params is not None else set()) | set(kpi.breakdowns)
+        for column in sorted(used - set(source.column_names)):
+            problems.append(Problem(file, f"{where} field formula", f"column {column!r} is not in source {kpi.source}"))
+    if people is not None and people.person(kpi.pic) is None:
+        problems.append(Problem(file, f"{where} field pic", f"{kpi.pic!r} is not among the people in {PEOPLE_FILE}"))
+    problems.extend(_check_target(kpi, kpi.target, kpi.warning, file, where))
+
+
+def _check_revisions(revisions: list[Revision], kpis: dict[str, Kpi], people: People | None, file: str,
+                     problems: list[Problem]) -> None:  # fmt: skip
+    if not revisions:
+        problems.append(Problem(file, "revisions", "at least revision 1 is required (§7 change log)"))
+        return
+    for i, rev in enumerate(revisions):
+        where = f"revision {rev.rev}"
+        if rev.rev != i + 1:
+            problems.append(
+                Problem(
+                    file,
+                    f"{where} field rev",
+                    f"revisions must be numbered 1, 2, 3 … in order; expected {i + 1}",
+                )
+            )
+        if i and rev.effective_from <= revisions[i - 1].effective_from:
+            previous = revisions[i - 1]
+            what = (
+                f"{rev.effective_from} overlaps revision {previous.rev} (effective {previous.effective_from}): "
+                "each revision must start later"
+            )
+            problems.append(Problem(file, f"{where} field effective_from", what))
+        if people is not None and people.person(rev.author) is None:
+            problems.append(
+                Problem(file, f"{where} field author", f"{rev.author!r} is not among the people in {PEOPLE_FILE}")
+            )
+    # apply the changes in order and check every resulting target
+    current = {k.id: (k.target, k.warning) for k in kpis.values()}
+    for rev in revisions:
+        for j, change in enumerate(rev.changes):
+            where = f"revision {rev.rev} changes[{j}]"
+            kpi = kpis.get(change.kpi)
+            if kpi is None:
+                problems.append(Problem(file, f"{where} field kpi", f"unknown KPI {change.kpi!r}"))
+                continue
+            if kpi.introduced_in >= rev.rev:
+                problems.append(
+                    Problem(
+                        file,
+                        f"{where} field kpi",
+                        f"KPI {change.kpi!r} is introduced in revision {kpi.introduced_in}",
+                    )
+                )
+            if change.target is None and change.warning is None:
+                problems.append(Problem(file, where, "a change must set target and/or warning"))
+                continue
+            target, warning = current[kpi.id]
+            target = change.target if change.target is not None else target
+            warning = change.warning if change.warning is not None else warning
+            problems.extend(_check_target(kpi, target, warning, file, where))
+            current[kpi.id] = (target, warning)
+    for kpi in kpis.values():
+        if kpi.introduced_in > len(revisions):
+            problems.append(
+                Problem(
+                    file,
+                    f"KPI {kpi.id!r} field introduced_in",
+                    f"revision {kpi.introduced_in} does not exist",
+                )
+            )
+
+
+def check_register(directory: Path | None = None) -> tuple[Register | None, list[Problem]]:
+    """Load ``people.yaml`` and ``register.yaml``; return the register (None if broken) and problems."""
+    directory = directory or rules_dir()
+    problems: list[Problem] = []
+    people_path, register_path = directory / PEOPLE_FILE, directory / REGISTER_FILE
+    pfile, rfile = _shown(people_path), _shown(register_path)
+    people_data = _load_yaml(people_path, problems)
+    register_data = _load_yaml(register_path, problems)
+
+    people = _validate(People, people_data, pfile, "people", problems) if people_data is not None else None
+    if people is not None:
+        _check_people(people, pfile, problems)
+    if register_data is None:
+        return None, problems
+    for key in sorted(set(register_data) - {"revisions", "kpis"}):
+        problems.append(Problem(rfile, key, "unknown section (expected: revisions, kpis)"))
+
+    raw_kpis = register_data.get("kpis")
+    if not isinstance(raw_kpis, list) or not raw_kpis:
+        problems.append(Problem(rfile, "kpis", "must be a non-empty list of KPI entries"))
+        raw_kpis = []
+    kpis: dict[str, Kpi] = {}
+    for i, item in enumerate(raw_kpis):
+        entry_id = item.get("id") if isinstance(item, dict) else None
+        entry = f"KPI {entry_id!r}" if entry_id else f"KPI #{i + 1}"
+        kpi = _validate(Kpi, item, rfile, entry, problems)
+        if kpi is None:
+            continue
+        if kpi.id in kpis:
+            problems.append(
+                Problem(
+                    rfile,
+                    f"KPI {kpi.id!r} field id",
+                    f"duplicate KPI id (entries #{list(kpis).index(kpi.id) + 1} and #{i + 1})",
+                )
+            )
+            continue
+        _check_kpi(kpi, people, rfile, problems)
+        kpis[kpi.id] = kpi
+
+    raw_revisions = register_data.get("revisions")
+    revisions: list[Revision] = []
+    if not isinstance(raw_revisions, list):
+        problems.append(Problem(rfile, "revisions", "must be a list of revisions (§7 change log)"))
+    else:
+        for i, item in enumerate(raw_revisions):
+            rev_no = item.get("rev") if isinstance(item, dict) else None
+            rev = _validate(
+                Revision, item, rfile, f"revision {rev_no if rev_no is not None else f'#{i + 1}'}", problems
+            )
+            if rev is not None:
+                revisions.append(rev)
+        _check_revisions(revisions, kpis, people, rfile, problems)
+
+    if problems or people is None:
+        return None, problems
+    return Register(people=people, kpis=list(kpis.values()), revisions=revisions), problems
+
+
+def load_register(directory: Path | None = None) -> Register:
+    """The register, or a :class:`KawalError` with its first problem (``kawal rules check`` lists all)."""
+    register, problems = check_register(directory)
+    if register is None:
+        more = f" (and {len(problems) - 1} more problem(s): run `kawal rules check`)" if len(problems) > 1 else ""
+        raise KawalError(f"{problems[0]}{more}")
+    return register
