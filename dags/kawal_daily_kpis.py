@@ -6,7 +6,11 @@ Asia/Jakarta, not from the data interval), each canonical source runs its own br
 `ingest_<source>` checks `landing/<source>/<source>_YYYY-MM-DD.csv` and records an ingestion
 batch; `compute_<source>` stores that source's KPIs from `kpi_rules/register.yaml` as numerator
 and denominator — overall and per breakdown (channel, system, team) — plus the month-to-date
-roll-up, in one transaction.
+roll-up, in one transaction, each value judged against the register revision in force.
+Then `open_defects` opens or updates defect tickets for the breaches (one active ticket per KPI,
+the PIC told once), applies the repeat rule and escalations, and `send_notifications` delivers the
+outbox through Airflow's SMTP connection (`smtp_default`). A source whose file is missing or bad
+opens a *data incident* for data engineering instead of any KPI defect.
 
 **Why one branch per source**: sources come from different systems (ACD, QM tool, NOC, HRIS,
 WFM) and fail independently; a late HRIS export must not hold back the Performance KPIs. The
@@ -20,6 +24,8 @@ run is *failed* when any source failed, so nobody misses it, but the other sourc
 - *missing required column(s)* / *row N, column X*: the export's layout changed or a row is
   broken; the message names file, row and column. Fix the export or its mapping, re-run.
 - A register problem names `kpi_rules/…` and the KPI: run `kawal rules check`.
+- `send_notifications` failed: the SMTP server refused or was down. Nothing is lost: the messages
+  stay in the outbox and are sent by the retry or the next run (or `kawal notify send`).
 - Bad input fails at once (retrying cannot fix it); retries are for transient faults such as the
   store being unreachable. Re-running a day is always safe: same file, same store.
 """
@@ -66,6 +72,32 @@ def compute(batch_id: int) -> dict:
         return compute_source_kpis(batch_id)
 
 
+@task
+def confirm_sources_loaded(results: list[dict]) -> dict:
+    """The run's verdict: every source loaded (this leaf fails the run when one did not)."""
+    return {r["source"]: r["rows"] for r in results}
+
+
+@task(trigger_rule="all_done")  # breaches of the sources that did load count even if another failed
+def open_defects(logical_date: datetime | None = None) -> dict:
+    from kawal.periods import business_day_for_daily_run
+    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
+    from kawal.pipeline.daily import open_defects_for_day
+
+    assert logical_date is not None
+    with fail_fast_on_user_error():
+        return open_defects_for_day(business_day_for_daily_run(logical_date))
+
+
+@task(trigger_rule="all_done")  # data incidents of failed sources must be delivered too
+def send_notifications() -> dict:
+    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
+    from kawal.pipeline.daily import send_notifications as deliver
+
+    with fail_fast_on_user_error():
+        return deliver()
+
+
 @dag(
     dag_id="kawal_daily_kpis",
     schedule=CronTriggerTimetable("0 1 * * *", timezone=SITE_TZ),
@@ -77,9 +109,12 @@ def compute(batch_id: int) -> dict:
     doc_md=__doc__,
 )
 def kawal_daily_kpis() -> None:
+    computed = []
     for source in SOURCES:
         batch_id = ingest.override(task_id=f"ingest_{source}")(source)
-        compute.override(task_id=f"compute_{source}")(batch_id)
+        computed.append(compute.override(task_id=f"compute_{source}")(batch_id))
+    confirm_sources_loaded(computed)
+    computed >> open_defects() >> send_notifications()
 
 
 kawal_daily_kpis()

@@ -83,3 +83,14 @@ def landing(tmp_path: Path) -> Path:
     path = tmp_path / "landing"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def mail_sink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A real SMTP server on localhost (aiosmtpd) wired as Airflow's ``smtp_default`` connection."""
+    from kawal.notify.mailsink import MailSink
+
+    sink = MailSink(tmp_path / "mail").start()
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", sink.connection_uri)
+    yield sink
+    sink.stop()

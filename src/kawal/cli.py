@@ -43,8 +43,13 @@ def main() -> None:
 @click.option("--month", required=True, callback=_month, help="month to generate, YYYY-MM")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="landing folder")
 @click.option("--seed", default=42, show_default=True, help="same seed → byte-identical files")
-@click.option("--calls-per-day", default=4000, show_default=True, type=click.IntRange(1, 20_000_000),
-              help="average interactions per weekday (weekends are quieter)")  # fmt: skip
+@click.option(
+    "--calls-per-day",
+    default=4000,
+    show_default=True,
+    type=click.IntRange(1, 20_000_000),
+    help="average interactions per weekday (weekends are quieter)",
+)
 def demo_data(month, out: Path, seed: int, calls_per_day: int) -> None:  # type: ignore[no-untyped-def]
     """Write one file per day of MONTH for every canonical source into OUT/<source>/."""
     from kawal.demo.sources import plan_month, write_demo_month
@@ -130,9 +135,14 @@ def rules_list(fmt: str, on: str | None) -> None:
         )
     revision = register.revision_in_force(day)
     if fmt == "json":
-        doc = {"as_of": day.isoformat(), "revision": revision.rev if revision else None, "kpis": entries,
-               "accountable": register.people.accountable, "consulted": register.people.consulted,
-               "data_engineering": register.people.data_engineering}  # fmt: skip
+        doc = {
+            "as_of": day.isoformat(),
+            "revision": revision.rev if revision else None,
+            "kpis": entries,
+            "accountable": register.people.accountable,
+            "consulted": register.people.consulted,
+            "data_engineering": register.people.data_engineering,
+        }
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     click.echo(f"register as of {day} (revision {revision.rev if revision else '—'})")
@@ -157,8 +167,10 @@ def rules_history() -> None:
         click.echo(f"rev {rev.rev}  berlaku {rev.effective_from}  oleh {author.name if author else rev.author}")
         click.echo(f"       {rev.description}")
         for change in rev.changes:
-            parts = [f"target → {change.target:g}" if change.target is not None else "",
-                     f"warning → {change.warning:g}" if change.warning is not None else ""]  # fmt: skip
+            parts = [
+                f"target → {change.target:g}" if change.target is not None else "",
+                f"warning → {change.warning:g}" if change.warning is not None else "",
+            ]
             click.echo(f"       - {change.kpi}: {', '.join(p for p in parts if p)}")
 
 
@@ -213,6 +225,16 @@ def kpi_attainment(month) -> None:  # type: ignore[no-untyped-def]
 
     register = load_register()
     click.echo(render_attainment(month_attainment(engine_for(), register, month), register, month))
+
+
+def _register_subcommands() -> None:
+    from kawal.defects.cli import defects, notify
+
+    main.add_command(defects)
+    main.add_command(notify)
+
+
+_register_subcommands()
 
 
 @main.group("db")

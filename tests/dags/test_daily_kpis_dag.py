@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from kawal.demo.sources import write_demo_month
+from kawal.demo.sources import plan_month, write_demo_month
 from kawal.ingest.sources import SOURCES, day_file
 from kawal.periods import daily_run_logical_date
 from kawal.store import engine_for
@@ -48,7 +48,15 @@ def _table_digest(url: str) -> str:
     engine = create_engine(url)
     digest = hashlib.sha256()
     with engine.connect() as conn:
-        for table in ("ingestion_batch", "kpi_value"):
+        for table in (
+            "ingestion_batch",
+            "kpi_value",
+            "defect_ticket",
+            "defect_occurrence",
+            "defect_event",
+            "recovery_action",
+            "notification",
+        ):
             for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY id")):
                 digest.update(repr(tuple(row)).encode())
     engine.dispose()
@@ -73,7 +81,7 @@ def daily_dag(airflow_db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def run_env(monkeypatch: pytest.MonkeyPatch, landing: Path, store_url: str) -> tuple[Path, str]:
+def run_env(monkeypatch: pytest.MonkeyPatch, landing: Path, store_url: str, mail_sink) -> tuple[Path, str]:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("KAWAL_LANDING_DIR", str(landing))
     monkeypatch.setenv("KAWAL_DB_URL", store_url)
     return landing, store_url
@@ -90,7 +98,11 @@ def test_daily_run_stores_values_equal_to_an_independent_computation(daily_dag, 
     run = daily_dag.test(logical_date=daily_run_logical_date(DAY))
 
     assert str(run.state) == "success", _task_states(run)
-    assert set(_task_states(run)) == {f"{step}_{s}" for s in SOURCES for step in ("ingest", "compute")}
+    assert set(_task_states(run)) == {f"{step}_{s}" for s in SOURCES for step in ("ingest", "compute")} | {
+        "confirm_sources_loaded",
+        "open_defects",
+        "send_notifications",
+    }
     expected = _expected_interactions(day_file(landing, "interactions", DAY))
     stored = {
         (r.kpi_id, r.scope): (r.numerator, r.denominator, r.value)
@@ -129,17 +141,22 @@ def test_attrition_month_uses_average_headcount(daily_dag, run_env) -> None:  # 
     assert month.value == pytest.approx(100 * leavers / (headcount / len(days)))
 
 
-def test_rerunning_a_day_leaves_the_store_identical(daily_dag, run_env) -> None:  # type: ignore[no-untyped-def]
+def test_rerunning_a_day_leaves_the_store_identical_and_sends_nothing(daily_dag, run_env, mail_sink) -> None:  # type: ignore[no-untyped-def]
     landing, url = run_env
     write_demo_month(DAY.replace(day=1), landing, seed=12, calls_per_day=300)
-    for day in (DAY, DAY.replace(day=17)):
+    plan = plan_month(DAY.replace(day=1), 12)
+    bad_day = next(d for d, kind in plan.interaction_bad_days.items() if kind == "short_staffed")
+    for day in (bad_day, DAY):
         assert str(daily_dag.test(logical_date=daily_run_logical_date(day)).state) == "success"
     before = _table_digest(url)
+    mails_before = len(mail_sink.messages())
+    assert mails_before >= 1  # the short-staffed day's SCR defect was told
     sqlite_bytes = Path(url.removeprefix("sqlite:///")).read_bytes() if url.startswith("sqlite") else None
 
-    assert str(daily_dag.test(logical_date=daily_run_logical_date(DAY)).state) == "success"
+    assert str(daily_dag.test(logical_date=daily_run_logical_date(bad_day)).state) == "success"
 
     assert _table_digest(url) == before
+    assert len(mail_sink.messages()) == mails_before
     if sqlite_bytes is not None:  # the embedded store: not one byte written
         assert Path(url.removeprefix("sqlite:///")).read_bytes() == sqlite_bytes
 
@@ -177,7 +194,8 @@ def test_bad_input_fails_its_source_with_one_clear_line_and_the_others_go_on(
     run_env,
     content,
     message,
-    capfd,  # type: ignore[no-untyped-def]
+    capfd,
+    mail_sink,  # type: ignore[no-untyped-def]
 ) -> None:
     landing, url = run_env
     engine_for(url)  # the store exists and is empty before the run
@@ -194,7 +212,8 @@ def test_bad_input_fails_its_source_with_one_clear_line_and_the_others_go_on(
     states = _task_states(run)
     assert states.pop("ingest_interactions") == "failed"  # at once: no retries for a user mistake
     assert states.pop("compute_interactions") == "upstream_failed"
-    assert set(states.values()) == {"success"}, states  # the other sources went on
+    assert states.pop("confirm_sources_loaded") == "upstream_failed"  # the run's verdict: failed
+    assert set(states.values()) == {"success"}, states  # the other sources, defects and mail went on
     # Airflow 3 logs through structlog to the terminal: the task's error is the one-line message
     out, err = capfd.readouterr()
     error_lines = [line for line in (out + err).splitlines() if "AirflowFailException:" in line]
@@ -203,3 +222,11 @@ def test_bad_input_fails_its_source_with_one_clear_line_and_the_others_go_on(
     assert _query(url, "SELECT count(*) FROM kpi_value WHERE kpi_id IN ('scr', 'rt', 'aht')")[0][0] == 0
     assert _query(url, "SELECT count(*) FROM ingestion_batch WHERE source='interactions'")[0][0] == 0
     assert _query(url, "SELECT count(*) FROM ingestion_batch")[0][0] == len(SOURCES) - 1
+    # a data incident for data engineering, not a KPI defect; its mail went through real SMTP
+    tickets = {(t.kind, t.subject) for t in _query(url, "SELECT kind, subject FROM defect_ticket")}
+    assert ("data_incident", "interactions") in tickets
+    assert not {("kpi_defect", k) for k in INTERACTION_KPIS} & tickets
+    (mail,) = [m for m in mail_sink.messages() if "Insiden data" in m["Subject"]]
+    assert "Insiden data: interactions 2026-03-16" in mail["Subject"]
+    assert "tono.wijaya@kawal-demo.example" in mail["To"]
+    assert message in mail.get_body(("plain",)).get_content()

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kawal.store import IngestionBatch, KpiValue, engine_for, migrate, session_scope
 from kawal.store.kpi_values import KpiValueRow, RollupRule, month_rollup, replace_period_values
+from tests.conftest import REPO
 
 
 def _row(day: date, scope: str, num: float, den: float, batch_id: int | None = None) -> KpiValueRow:
@@ -25,9 +26,43 @@ def test_migrations_create_the_tables_and_are_idempotent(store_url: str) -> None
     engine = engine_for(store_url)
     migrate(engine)  # a second time: nothing to do, no error
     tables = set(inspect(engine).get_table_names())
-    assert {"kpi_value", "ingestion_batch", "alembic_version"} <= tables
+    assert {
+        "kpi_value",
+        "ingestion_batch",
+        "defect_ticket",
+        "defect_occurrence",
+        "defect_event",
+        "recovery_action",
+        "notification",
+        "alembic_version",
+    } <= tables
+    versions = sorted(p.name[:4] for p in (REPO / "src/kawal/store/migrations/versions").glob("0*.py"))
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == versions[-1]
+
+
+def test_upgrade_from_the_first_schema_keeps_the_values(store_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from kawal.store.db import _alembic_config
+
+    # a store created by the first release, holding one value
+    engine = create_engine(store_url)
+    command.upgrade(_alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO kpi_value (kpi_id, period_type, period_start, scope, numerator, denominator, "
+                "value, status, days_covered) VALUES ('scr', 'day', '2026-10-01', 'all', 9, 10, 90, "
+                "'computed', 1)"
+            )
+        )
+    engine.dispose()
+    upgraded = engine_for(store_url)  # the automatic upgrade on first use
+    with upgraded.connect() as conn:
+        row = conn.execute(text("SELECT value, evaluation FROM kpi_value")).one()
+    assert (row.value, row.evaluation) == (90.0, "not_evaluable")
 
 
 def test_kpi_value_natural_key_is_unique(store_url: str) -> None:

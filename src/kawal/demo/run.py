@@ -47,10 +47,24 @@ def _airflow_output_to(log_file: Path) -> Iterator[TextIO]:
 
 
 def run_demo(first: date, *, kawal_home: Path, seed: int, calls_per_day: int, echo=print) -> int:  # type: ignore[no-untyped-def]
-    from kawal.airflow_env import embedded_airflow_env, migrate_airflow_db
+    from kawal.airflow_env import embedded_airflow_env
+    from kawal.notify.mailsink import MailSink
 
     env = embedded_airflow_env(kawal_home)
+    # The demo's notifications go through Airflow's SMTP connection to a local SMTP sink that keeps
+    # each mail as var/mail/NNNN.eml: the real delivery path, with nothing to install.
+    sink = MailSink(kawal_home / "mail").start()
+    env["AIRFLOW_CONN_SMTP_DEFAULT"] = sink.connection_uri
     os.environ.update(env)  # before Airflow is imported, so it reads this configuration
+    try:
+        return _run(first, kawal_home, env, sink, seed=seed, calls_per_day=calls_per_day, echo=echo)
+    finally:
+        sink.stop()
+
+
+def _run(first: date, kawal_home: Path, env: dict, sink, *, seed: int, calls_per_day: int, echo) -> int:  # type: ignore[no-untyped-def]
+    from kawal.airflow_env import migrate_airflow_db
+
     landing = kawal_home / "landing"
     logs = kawal_home / "logs"
 
@@ -107,6 +121,28 @@ def run_demo(first: date, *, kawal_home: Path, seed: int, calls_per_day: int, ec
     echo(render_daily_table(engine, register, "interactions", first))
     echo("")
     echo(render_attainment(month_attainment(engine, register, first), register, first))
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from kawal.store.models import DefectOccurrence, DefectTicket, Notification
+
+    echo("")
+    with Session(engine) as session:
+        tickets = session.scalars(select(DefectTicket).order_by(DefectTicket.id)).all()
+        occurrences = dict(
+            session.execute(select(DefectOccurrence.ticket_id, func.count()).group_by(DefectOccurrence.ticket_id)).all()
+        )
+        sent = session.scalar(select(func.count()).select_from(Notification).where(Notification.state == "sent"))
+        pending = session.scalar(select(func.count()).select_from(Notification).where(Notification.state != "sent"))
+    echo(f"Tiket defect & insiden data: {len(tickets)}")
+    for t in tickets:
+        subject = register.kpi(t.subject).name_id if t.kind == "kpi_defect" else f"data {t.subject}"
+        echo(
+            f"  #{t.id:<3} {subject[:44]:<44} {t.state:<9} {t.severity:<8} dibuka {t.opened_on} "
+            f"{occurrences.get(t.id, 0)}× PIC {t.responsible}{' ↻ berulang' if t.repeat_flag else ''}"
+        )
+    echo(f"Email: {sent} terkirim lewat SMTP ke {sink.folder} (berkas .eml), {pending} tertunda")
+    echo("Langkah berikut: .venv/bin/kawal defects show 1 · kawal defects analyse 1 --as <PIC> …")
     echo(f"Log Airflow: {logs / 'demo-airflow.log'}")
     if failed:
         echo(f"GAGAL: {len(failed)} DagRun tidak sukses: {', '.join(map(str, failed))} (lihat log di atas)")

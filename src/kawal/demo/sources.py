@@ -81,8 +81,10 @@ def qm_evaluations(day: date, plan: MonthPlan, rng: np.random.Generator) -> list
     scores = _score(rng, n, 78 if weak else 89, 6)
     agents = rng.integers(0, len(AGENTS), n)
     channel = rng.choice(["voice", "chat", "whatsapp"], n, p=[0.7, 0.18, 0.12])
-    return [[f"QM{day:%Y%m%d}{i:03d}", AGENTS[int(a)][0], c, s, 100]
-            for i, (a, c, s) in enumerate(zip(agents, channel, scores, strict=True))]  # fmt: skip
+    return [
+        [f"QM{day:%Y%m%d}{i:03d}", AGENTS[int(a)][0], c, s, 100]
+        for i, (a, c, s) in enumerate(zip(agents, channel, scores, strict=True))
+    ]
 
 
 def pnp_tests(day: date, plan: MonthPlan, rng: np.random.Generator) -> list[list[object]]:
@@ -90,8 +92,10 @@ def pnp_tests(day: date, plan: MonthPlan, rng: np.random.Generator) -> list[list
         return []
     products = ["gadai_emas", "tabungan_emas", "krasida", "prosedur_keluhan"]
     scores = _score(rng, len(AGENTS), 86, 7)
-    return [[f"PNP{day:%Y%m%d}{i:03d}", agent, products[i % len(products)], s]
-            for i, ((agent, _), s) in enumerate(zip(AGENTS, scores, strict=True))]  # fmt: skip
+    return [
+        [f"PNP{day:%Y%m%d}{i:03d}", agent, products[i % len(products)], s]
+        for i, ((agent, _), s) in enumerate(zip(AGENTS, scores, strict=True))
+    ]
 
 
 def mystery_shopper_visits(day: date, plan: MonthPlan, rng: np.random.Generator) -> list[list[object]]:

@@ -118,9 +118,13 @@ def _mask(rows: pd.DataFrame, conditions: list[Condition]) -> pd.Series:
             mask &= ~col.isin(c.value)
         else:
             mask &= {
-                "==": col.__eq__, "!=": col.__ne__, ">=": col.__ge__,
-                "<=": col.__le__, ">": col.__gt__, "<": col.__lt__,
-            }[c.op](c.value)  # fmt: skip
+                "==": col.__eq__,
+                "!=": col.__ne__,
+                ">=": col.__ge__,
+                "<=": col.__le__,
+                ">": col.__gt__,
+                "<": col.__lt__,
+            }[c.op](c.value)
     return mask
 
 

@@ -88,8 +88,9 @@ def render_daily_table(engine: Engine, register: Register, source: str, first: d
         cells = [cell(k, vals.get(k.id), day) for k in kpis]
         lines.append(_line([day.isoformat(), *cells, format_decimal(rows_by_day.get(day, 0), locale=LOCALE)], widths))
     lines.append("-" * sum(widths))
-    total = format_decimal(sum(n for d, n in rows_by_day.items() if d.month == first.month and d.year == first.year),
-                           locale=LOCALE)  # fmt: skip
+    total = format_decimal(
+        sum(n for d, n in rows_by_day.items() if d.month == first.month and d.year == first.year), locale=LOCALE
+    )
     lines.append(_line(["Bulan", *[cell(k, month.get(k.id), first) for k in kpis], total], widths))
     lines.append(
         _line(["Target", *[format_target(k, register.target_on(k.id, first)) + "  " for k in kpis], ""], widths)

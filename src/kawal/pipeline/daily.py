@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from kawal.errors import KawalError, SourceFileError
 from kawal.ingest.sources import locate_day_file, read_source, sha256_of, source_spec
+from kawal.kpis.evaluation import evaluate_row
 from kawal.periods import days_of_month, month_start
 from kawal.register import Kpi, load_register
 from kawal.settings import landing_dir
@@ -45,9 +46,19 @@ def ingest_source_day(
     """Check the day's file of ``source`` and record its batch (once per distinct delivery)."""
     spec = source_spec(source)
     landing = landing or landing_dir()
-    found = locate_day_file(landing, source, day)
-    rows = read_source(spec, found.path)  # raises SourceFileError on bad content
     engine = engine_for(store_url)
+    try:
+        found = locate_day_file(landing, source, day)
+        rows = read_source(spec, found.path)
+    except SourceFileError as exc:
+        # Bad or missing data is a data incident for data engineering (its own transaction, so it
+        # is recorded although the task fails), never a KPI defect: no value is stored for the day.
+        from kawal.defects.tickets import record_data_incident
+
+        register = load_register()
+        with session_scope(engine) as session:
+            record_data_incident(session, register, source, day, str(exc), as_of=day + timedelta(days=1))
+        raise
     with session_scope(engine) as session:
         batch = session.scalars(
             select(IngestionBatch).where(
@@ -131,10 +142,16 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
         rows = read_source(source_spec(batch.source), path)
         day = batch.business_date
         ids = [k.id for k in kpis]
-        changed = replace_period_values(session, ids, "day", day, kpi_day_rows(kpis, rows, day, batch.id))
+        rules = rollup_rules(kpis)
+        by_id = {k.id: k for k in kpis}
+
+        def judged(values: list[KpiValueRow]) -> list[KpiValueRow]:
+            return [evaluate_row(v, by_id[v.kpi_id], register, rules[v.kpi_id].stock_denominator) for v in values]
+
+        changed = replace_period_values(session, ids, "day", day, judged(kpi_day_rows(kpis, rows, day, batch.id)))
         first = month_start(day)
-        month = month_rollup(session, rollup_rules(kpis), first, days_of_month(first)[-1])
-        changed += replace_period_values(session, ids, "month", first, month)
+        month = month_rollup(session, rules, first, days_of_month(first)[-1])
+        changed += replace_period_values(session, ids, "month", first, judged(month))
         # A restated day supersedes the earlier deliveries; they stay in the store for audit.
         for other in session.scalars(
             select(IngestionBatch).where(
@@ -149,5 +166,47 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
             batch.state = "loaded"
         source = batch.source
     log.info("%s: %d KPI values changed for %s", source, changed, day)
-    return {"source": source, "business_date": day.isoformat(), "batch_id": batch_id, "rows": len(rows),
-            "values_changed": changed}  # fmt: skip
+    return {
+        "source": source,
+        "business_date": day.isoformat(),
+        "batch_id": batch_id,
+        "rows": len(rows),
+        "values_changed": changed,
+    }
+
+
+def open_defects_for_day(day: date, *, store_url: str | None = None) -> dict:
+    """Tickets for the day's breaches (and the month's, once complete), the repeat rule, effectiveness
+    notices and escalations — as of the run date (the day after ``day``). Idempotent."""
+    from sqlalchemy import select
+
+    from kawal.defects.tickets import escalate, open_or_update_defects, review_repeats_and_effectiveness
+    from kawal.store.kpi_values import _as_row
+    from kawal.store.models import KpiValue
+
+    register = load_register()
+    engine = engine_for(store_url)
+    as_of = day + timedelta(days=1)
+    with session_scope(engine) as session:
+        stored = session.scalars(
+            select(KpiValue)
+            .where(
+                ((KpiValue.period_type == "day") & (KpiValue.period_start == day))
+                | ((KpiValue.period_type == "month") & (KpiValue.period_start == month_start(day)))
+            )
+            .order_by(KpiValue.kpi_id, KpiValue.period_type, KpiValue.scope)
+        ).all()
+        touched = open_or_update_defects(session, register, [_as_row(v) for v in stored], as_of)
+        review_repeats_and_effectiveness(session, register, day)
+        escalate(session, register, as_of)
+    return {"business_date": day.isoformat(), "tickets_touched": sorted(set(touched))}
+
+
+def send_notifications(*, store_url: str | None = None) -> dict:
+    """Deliver the outbox; raises (so Airflow retries) while anything stays undelivered."""
+    from kawal.notify.outbox import deliver_pending
+
+    report = deliver_pending(engine_for(store_url), load_register())
+    if report.failed:
+        raise RuntimeError(f"{report.failed} notification(s) not delivered, will retry: {report.errors[0]}")
+    return {"sent": report.sent}

@@ -4,5 +4,16 @@ revisions, and who is Accountable, Responsible and Consulted."""
 from kawal.register.check import Problem, check_register, load_register
 from kawal.register.model import Category, Direction, Kpi, Period, Register, Scope, Target, Unit
 
-__all__ = ["Category", "Direction", "Kpi", "Period", "Problem", "Register", "Scope", "Target", "Unit",
-           "check_register", "load_register"]  # fmt: skip
+__all__ = [
+    "Category",
+    "Direction",
+    "Kpi",
+    "Period",
+    "Problem",
+    "Register",
+    "Scope",
+    "Target",
+    "Unit",
+    "check_register",
+    "load_register",
+]

@@ -158,8 +158,9 @@ def _check_kpi(kpi: Kpi, people: People | None, file: str, problems: list[Proble
     problems.extend(_check_target(kpi, kpi.target, kpi.warning, file, where))
 
 
-def _check_revisions(revisions: list[Revision], kpis: dict[str, Kpi], people: People | None, file: str,
-                     problems: list[Problem]) -> None:  # fmt: skip
+def _check_revisions(
+    revisions: list[Revision], kpis: dict[str, Kpi], people: People | None, file: str, problems: list[Problem]
+) -> None:
     if not revisions:
         problems.append(Problem(file, "revisions", "at least revision 1 is required (§7 change log)"))
         return
@@ -274,9 +275,16 @@ def check_register(directory: Path | None = None) -> tuple[Register | None, list
                 revisions.append(rev)
         _check_revisions(revisions, kpis, people, rfile, problems)
 
+    from kawal.register.procedure import Procedure, load_procedure
+
+    procedure = Procedure()
+    try:
+        procedure = load_procedure(directory)
+    except KawalError as exc:
+        problems.append(Problem(_shown(directory / "procedure.yaml"), "(file)", str(exc).split(": ", 1)[-1]))
     if problems or people is None:
         return None, problems
-    return Register(people=people, kpis=list(kpis.values()), revisions=revisions), problems
+    return Register(people=people, kpis=list(kpis.values()), revisions=revisions, procedure=procedure), problems
 
 
 def load_register(directory: Path | None = None) -> Register:

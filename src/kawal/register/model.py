@@ -14,12 +14,14 @@ so a change never applies retroactively to part of a period already under way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from kawal.register.procedure import Procedure
 
 
 class Category(StrEnum):
@@ -70,8 +72,13 @@ class Unit(StrEnum):
 
     @property
     def label_id(self) -> str:
-        return {"percent": "%", "score": "poin", "seconds": "detik", "minutes": "menit",
-                "contacts": "kontak/agen/hari"}[self.value]  # fmt: skip
+        return {
+            "percent": "%",
+            "score": "poin",
+            "seconds": "detik",
+            "minutes": "menit",
+            "contacts": "kontak/agen/hari",
+        }[self.value]
 
 
 class Period(StrEnum):
@@ -177,6 +184,7 @@ class Register:
     people: People
     kpis: list[Kpi]
     revisions: list[Revision]
+    procedure: Procedure = field(default_factory=Procedure)
 
     def kpi(self, kpi_id: str) -> Kpi:
         return next(k for k in self.kpis if k.id == kpi_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 
 from sqlalchemy import and_, select
@@ -30,6 +30,11 @@ class KpiValueRow:
     reason: str | None
     batch_id: int | None
     days_covered: int
+    evaluation: str = "not_evaluable"
+    target: float | None = None
+    warning: float | None = None
+    register_rev: int | None = None
+    evaluation_note: str | None = None
 
     @property
     def key(self) -> tuple[str, str, date, str]:
@@ -37,19 +42,7 @@ class KpiValueRow:
 
 
 def _as_row(v: KpiValue) -> KpiValueRow:
-    return KpiValueRow(
-        v.kpi_id,
-        v.period_type,
-        v.period_start,
-        v.scope,
-        v.numerator,
-        v.denominator,
-        v.value,
-        v.status,
-        v.reason,
-        v.batch_id,
-        v.days_covered,
-    )
+    return KpiValueRow(**{f.name: getattr(v, f.name) for f in fields(KpiValueRow)})
 
 
 def replace_period_values(

@@ -1,0 +1,352 @@
+"""What each notification says, to whom (Indonesian, the site's working language).
+
+Every builder enqueues into the outbox under a key that names the event, so each person is told
+about each event exactly once however often the pipeline re-runs.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kawal.notify.outbox import Mail, enqueue
+from kawal.register import Direction, Kpi, Register
+from kawal.store.models import DefectTicket, KpiValue, RecoveryAction
+
+if TYPE_CHECKING:
+    from kawal.store.kpi_values import KpiValueRow
+
+EVALUATION_ID = {
+    "met": "tercapai",
+    "at_risk": "waspada",
+    "breach": "tidak tercapai",
+    "not_evaluable": "tidak dapat dinilai",
+}
+SEVERITY_ID = {"minor": "minor", "major": "mayor", "critical": "kritis"}
+
+
+def _num(value: float | None) -> str:
+    from kawal.kpis.summary import format_number
+
+    return format_number(value)
+
+
+def _date(day: date) -> str:
+    from babel.dates import format_date
+
+    return format_date(day, "d MMMM y", locale="id")
+
+
+def _target(kpi: Kpi, target: float | None) -> str:
+    sign = "≥" if kpi.direction is Direction.higher_is_better else "≤"
+    return "—" if target is None else f"{sign} {_num(target)} {kpi.unit.label_id}"
+
+
+def _name(register: Register, person_id: str) -> str:
+    person = register.people.person(person_id)
+    return person.name if person else person_id
+
+
+def _link(register: Register, t: DefectTicket) -> str | None:
+    base = register.procedure.notifications.ui_base_url
+    return f"{base.rstrip('/')}/defects/{t.id}" if base else None
+
+
+def _recent(session: Session, kpi: Kpi, scope: str, day: date) -> list[tuple[str, str, str]]:
+    rows = session.scalars(
+        select(KpiValue)
+        .where(
+            KpiValue.kpi_id == kpi.id,
+            KpiValue.scope == scope,
+            KpiValue.period_type == "day",
+            KpiValue.period_start > day - timedelta(days=7),
+            KpiValue.period_start <= day,
+        )
+        .order_by(KpiValue.period_start)
+    ).all()
+    return [(r.period_start.isoformat(), _num(r.value), EVALUATION_ID.get(r.evaluation, r.evaluation)) for r in rows]
+
+
+def _facts(register: Register, t: DefectTicket, kpi: Kpi, row: KpiValueRow) -> list[tuple[str, str]]:
+    period = _date(row.period_start) if row.period_type == "day" else row.period_start.strftime("%m/%Y")
+    return [
+        ("Tiket", f"#{t.id} ({SEVERITY_ID[t.severity]})"),
+        ("KPI", f"{kpi.name_id} ({kpi.id})"),
+        ("Lingkup", "eksternal (kontraktual)" if kpi.scope.value == "external" else "internal"),
+        ("Periode", period),
+        ("Nilai", f"{_num(row.value)} {kpi.unit.label_id}"),
+        ("Target", f"{_target(kpi, row.target)} (register revisi {row.register_rev})"),
+        ("PIC", _name(register, kpi.pic)),
+    ]
+
+
+def _cc_accountable(register: Register, t: DefectTicket) -> list[str]:
+    return [register.people.accountable] if t.external else []
+
+
+def defect_opened(session: Session, register: Register, t: DefectTicket, kpi: Kpi, row: KpiValueRow) -> None:
+    due = _date(t.analysis_due)
+    enqueue(
+        session,
+        register,
+        key=f"defect-opened:{t.id}",
+        kind="defect_opened",
+        ticket_id=t.id,
+        to=[kpi.pic],
+        cc=_cc_accountable(register, t),
+        mail=Mail(
+            subject=f"[Kawal] Defect KPI {kpi.name_id} {row.period_start.isoformat()}: {_num(row.value)} "
+            f"{kpi.unit.label_id} (target {_target(kpi, row.target)})",
+            greeting=f"Yth. {_name(register, kpi.pic)},",
+            intro=f"KPI yang Anda kawal tidak mencapai target. Tiket defect #{t.id} telah dibuka.",
+            facts=_facts(register, t, kpi, row),
+            recent=_recent(session, kpi, row.scope, row.period_start),
+            expected=(
+                "Sesuai IK KPI Management §5.3.1: koordinasikan dengan SDM terkait, lalu sampaikan analisis "
+                f"akar masalah dan rekomendasi kepada Manajer Operasional paling lambat {due}. Tanpa analysis "
+                "sampai tanggal itu, tiket dieskalasi ke Manajer Operasional."
+            ),
+            how_to_act=[
+                f"kawal defects show {t.id}",
+                f'kawal defects analyse {t.id} --as {kpi.pic} --root-cause "…" '
+                '--coordinated-with "…" --recommendation "…"',
+            ],
+            link=_link(register, t),
+        ),
+    )
+
+
+def defect_reopened(session: Session, register: Register, t: DefectTicket, kpi: Kpi, row: KpiValueRow) -> None:
+    enqueue(
+        session,
+        register,
+        key=f"defect-reopened:{t.id}:{row.period_start.isoformat()}",
+        kind="defect_reopened",
+        ticket_id=t.id,
+        to=[kpi.pic],
+        cc=[register.people.accountable],
+        mail=Mail(
+            subject=f"[Kawal] Tiket #{t.id} dibuka kembali: {kpi.name_id} kembali tidak mencapai target",
+            greeting=f"Yth. {_name(register, kpi.pic)},",
+            intro=(
+                f"Selama pemantauan sejak {_date(t.monitoring_since)} KPI kembali tidak mencapai target: "
+                "recovery plan belum efektif (ISO 9001 10.2). Tiket dibuka kembali."
+            ),
+            facts=_facts(register, t, kpi, row),
+            recent=_recent(session, kpi, row.scope, row.period_start),
+            expected=(
+                f"Analisis ulang akar masalah dan sampaikan rekomendasi baru paling lambat {_date(t.analysis_due)}."
+            ),
+            how_to_act=[
+                f'kawal defects analyse {t.id} --as {kpi.pic} --root-cause "…" '
+                '--coordinated-with "…" --recommendation "…"'
+            ],
+            link=_link(register, t),
+        ),
+    )
+
+
+def analysis_submitted(session: Session, register: Register, t: DefectTicket) -> None:
+    kpi = register.kpi(t.subject)
+    accountable = register.people.accountable
+    enqueue(
+        session,
+        register,
+        key=f"defect-analysed:{t.id}:{t.notified_on.isoformat()}",
+        kind="analysis_submitted",
+        ticket_id=t.id,
+        to=[accountable],
+        cc=[kpi.pic],
+        mail=Mail(
+            subject=f"[Kawal] Analisis tiket #{t.id} ({kpi.name_id}) menunggu keputusan recovery plan",
+            greeting=f"Yth. {_name(register, accountable)},",
+            intro=f"{_name(register, kpi.pic)} telah menyampaikan analisis dan rekomendasi untuk tiket #{t.id}.",
+            facts=[
+                ("Tiket", f"#{t.id} ({SEVERITY_ID[t.severity]})"),
+                ("KPI", f"{kpi.name_id} ({kpi.id})"),
+                ("Akar masalah", t.root_cause or ""),
+                ("Dikoordinasikan dengan", t.coordinated_with or "—"),
+                ("Rekomendasi", t.recommendation or ""),
+            ],
+            expected="Sesuai IK §5.3.2: putuskan recovery plan (langkah kuratif dengan penanggung jawab dan tenggat).",
+            how_to_act=[
+                f'kawal defects decide {t.id} --as {accountable} --action "langkah|pemilik|YYYY-MM-DD" '
+                '[--preventive "langkah|pemilik|YYYY-MM-DD"]'
+            ],
+            link=_link(register, t),
+        ),
+    )
+
+
+def plan_decided(session: Session, register: Register, t: DefectTicket) -> None:
+    kpi = register.kpi(t.subject)
+    actions = session.scalars(select(RecoveryAction).where(RecoveryAction.ticket_id == t.id)).all()
+    owners = [a.owner for a in actions]
+    enqueue(
+        session,
+        register,
+        key=f"defect-plan:{t.id}:{t.notified_on.isoformat()}",
+        kind="plan_decided",
+        ticket_id=t.id,
+        to=[kpi.pic, *owners],
+        cc=[register.people.accountable],
+        mail=Mail(
+            subject=f"[Kawal] Recovery plan tiket #{t.id} ({kpi.name_id}) telah diputuskan",
+            greeting="Yth. PIC dan penanggung jawab tindakan,",
+            intro=f"Manajer Operasional telah memutuskan recovery plan untuk tiket #{t.id}.",
+            facts=[("KPI", f"{kpi.name_id} ({kpi.id})")]
+            + [
+                (
+                    f"{'Kuratif' if a.kind == 'curative' else 'Preventif'} #{a.id}",
+                    f"{a.description} — {_name(register, a.owner)}, tenggat {_date(a.due_date)}",
+                )
+                for a in actions
+            ],
+            expected=(
+                "Laksanakan tindakan sebelum tenggatnya. Setelah tindakan kuratif selesai, PIC mencatatnya agar "
+                "pemantauan efektivitas dimulai."
+            ),
+            how_to_act=[f'kawal defects verify {t.id} --as {kpi.pic} --note "…"'],
+            link=_link(register, t),
+        ),
+    )
+
+
+def analysis_overdue(session: Session, register: Register, t: DefectTicket, as_of: date) -> bool:
+    kpi = register.kpi(t.subject)
+    accountable = register.people.accountable
+    return enqueue(
+        session,
+        register,
+        key=f"escalation-analysis:{t.id}:{t.notified_on.isoformat()}",
+        kind="escalation",
+        ticket_id=t.id,
+        to=[accountable],
+        cc=[kpi.pic],
+        mail=Mail(
+            subject=f"[Kawal] Eskalasi: tiket #{t.id} ({kpi.name_id}) belum dianalisis",
+            greeting=f"Yth. {_name(register, accountable)},",
+            intro=(
+                f"Analisis tiket #{t.id} seharusnya disampaikan paling lambat {_date(t.analysis_due)} "
+                f"({register.procedure.defects.analysis_due_working_days} hari kerja, tanpa hari libur nasional)."
+            ),
+            facts=[
+                ("Tiket", f"#{t.id} ({SEVERITY_ID[t.severity]})"),
+                ("KPI", f"{kpi.name_id} ({kpi.id})"),
+                ("PIC", _name(register, kpi.pic)),
+                ("Dibuka", _date(t.notified_on)),
+            ],
+            expected="Mohon tindak lanjuti dengan PIC agar analisis dan rekomendasi segera disampaikan.",
+            how_to_act=[f"kawal defects show {t.id}"],
+            link=_link(register, t),
+        ),
+    )
+
+
+def action_overdue(session: Session, register: Register, t: DefectTicket, action: RecoveryAction, as_of: date) -> bool:
+    return enqueue(
+        session,
+        register,
+        key=f"action-overdue:{action.id}",
+        kind="action_overdue",
+        ticket_id=t.id,
+        to=[action.owner],
+        cc=[register.people.accountable],
+        mail=Mail(
+            subject=f"[Kawal] Tindakan recovery plan #{action.id} (tiket #{t.id}) melewati tenggat",
+            greeting=f"Yth. {_name(register, action.owner)},",
+            intro=f"Tindakan berikut belum dicatat selesai padahal tenggatnya {_date(action.due_date)}.",
+            facts=[
+                ("Tiket", f"#{t.id} ({t.subject})"),
+                ("Tindakan", action.description),
+                ("Jenis", "kuratif" if action.kind == "curative" else "preventif"),
+            ],
+            expected="Selesaikan tindakan atau minta Manajer Operasional menyesuaikan recovery plan.",
+            how_to_act=[f"kawal defects show {t.id}"],
+            link=_link(register, t),
+        ),
+    )
+
+
+def ready_to_close(session: Session, register: Register, t: DefectTicket, streak: int) -> None:
+    kpi = register.kpi(t.subject)
+    accountable = register.people.accountable
+    enqueue(
+        session,
+        register,
+        key=f"defect-effective:{t.id}:{t.monitoring_since}",
+        kind="ready_to_close",
+        ticket_id=t.id,
+        to=[accountable],
+        cc=[kpi.pic],
+        mail=Mail(
+            subject=f"[Kawal] Tiket #{t.id} ({kpi.name_id}) lolos uji efektivitas dan dapat ditutup",
+            greeting=f"Yth. {_name(register, accountable)},",
+            intro=(
+                f"Sejak pemantauan dimulai {_date(t.monitoring_since)}, KPI mencapai target "
+                f"{streak} periode berturut-turut."
+            ),
+            facts=[("Tiket", f"#{t.id}"), ("KPI", f"{kpi.name_id} ({kpi.id})")],
+            expected="Tutup tiket bila Anda setuju recovery plan telah efektif.",
+            how_to_act=[f'kawal defects close {t.id} --as {accountable} --note "…"'],
+            link=_link(register, t),
+        ),
+    )
+
+
+def closed(session: Session, register: Register, t: DefectTicket) -> None:
+    if t.kind == "data_incident":
+        to = list(register.people.data_engineering)
+        name = f"data {t.subject}"
+    else:
+        to = [register.kpi(t.subject).pic]
+        name = register.kpi(t.subject).name_id
+    enqueue(
+        session,
+        register,
+        key=f"defect-closed:{t.id}",
+        kind="closed",
+        ticket_id=t.id,
+        to=to,
+        cc=[register.people.accountable],
+        mail=Mail(
+            subject=f"[Kawal] Tiket #{t.id} ({name}) ditutup",
+            greeting="Yth. Bapak/Ibu,",
+            intro=f"Tiket #{t.id} telah ditutup.",
+            facts=[("Tiket", f"#{t.id}"), ("Perihal", name)],
+            expected="Tidak ada tindakan lebih lanjut. Riwayat tiket tersimpan sebagai rekaman (IK §6).",
+            how_to_act=[f"kawal defects show {t.id}"],
+            link=_link(register, t),
+        ),
+    )
+
+
+def data_incident(session: Session, register: Register, t: DefectTicket, source: str, day: date, problem: str) -> None:
+    enqueue(
+        session,
+        register,
+        key=f"data-incident:{source}:{day.isoformat()}",
+        kind="data_incident",
+        ticket_id=t.id,
+        to=list(register.people.data_engineering),
+        cc=[],
+        mail=Mail(
+            subject=f"[Kawal] Insiden data: {source} {day.isoformat()} tidak dapat diproses",
+            greeting="Yth. tim data engineering,",
+            intro=(
+                f"Data sumber {source} untuk {_date(day)} tidak dapat diproses. KPI dari sumber ini untuk hari "
+                "tersebut tidak dinilai (bukan defect KPI) sampai data diperbaiki."
+            ),
+            facts=[("Tiket", f"#{t.id}"), ("Sumber", source), ("Tanggal data", day.isoformat()), ("Masalah", problem)],
+            expected="Perbaiki atau minta ulang ekspor, letakkan di folder landing, lalu jalankan ulang hari tersebut.",
+            how_to_act=[
+                f"airflow tasks clear kawal_daily_kpis -t ingest_{source} -s {day} -e {day + timedelta(days=1)}",
+                f'kawal defects analyse {t.id} --as <data-engineer> --root-cause "…" --coordinated-with "…" '
+                '--recommendation "…"',
+            ],
+            link=_link(register, t),
+        ),
+    )

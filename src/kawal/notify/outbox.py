@@ -1,0 +1,216 @@
+"""The outbox: exactly-once notifications.
+
+A message is *enqueued* in the same transaction as the change it reports, under a unique
+``dedup_key`` (e.g. ``defect-opened:12``): a retried task or a re-run day finds the key and adds
+nothing. *Delivery* is separate: each pending message is claimed, sent through Airflow's SMTP
+connection and marked sent; a failed send stays pending (attempts and error recorded) and is
+retried by the next delivery, so nothing is lost. The Message-ID is fixed at enqueue time, so in the
+one unavoidable window — the server accepted the mail but the process died before recording it —
+the resend carries the same Message-ID and mail clients show it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from kawal.errors import KawalError
+from kawal.register import Register
+from kawal.store.db import session_scope
+from kawal.store.models import Notification
+
+log = logging.getLogger(__name__)
+
+#: A claim older than this is considered abandoned (the sender died) and the message is retried.
+STALE_CLAIM = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Mail:
+    subject: str
+    greeting: str
+    intro: str
+    facts: list[tuple[str, str]]
+    expected: str
+    how_to_act: list[str]
+    recent: list[tuple[str, str, str]] | None = None
+    link: str | None = None
+
+
+def _check_header(text: str, what: str) -> str:
+    # Header injection: a name or subject with a line break could add headers (Bcc: …) to the mail.
+    if any(c in text for c in "\r\n\0"):
+        raise KawalError(f"refused to build a mail: {what} contains a line break ({text[:40]!r})")
+    return text
+
+
+def addresses(register: Register, person_ids: list[str]) -> list[str]:
+    out = []
+    for pid in dict.fromkeys(person_ids):  # unique, in order
+        person = register.people.person(pid)
+        if person is None:
+            raise KawalError(f"no person {pid!r} in kpi_rules/people.yaml to send a notification to")
+        out.append(formataddr((_check_header(person.name, "a name"), _check_header(person.email, "an address"))))
+    return out
+
+
+def render(mail: Mail) -> tuple[str, str]:
+    """(plain text, HTML) of a notification; the HTML is autoescaped (names and ticket text are user input)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("kawal.defects", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        keep_trailing_newline=True,
+    )
+    return (
+        env.get_template("notification.txt.j2").render(mail=mail),
+        env.get_template("notification.html.j2").render(mail=mail),
+    )
+
+
+def enqueue(
+    session: Session,
+    register: Register,
+    *,
+    key: str,
+    kind: str,
+    ticket_id: int | None,
+    to: list[str],
+    cc: list[str],
+    mail: Mail,
+) -> bool:
+    """Queue a notification once per ``key``; returns False (and writes nothing) if already queued."""
+    if session.scalars(select(Notification.id).where(Notification.dedup_key == key)).first() is not None:
+        return False
+    to_addrs = addresses(register, to)
+    cc_addrs = [a for a in addresses(register, cc) if a not in to_addrs]
+    text, html = render(mail)
+    session.add(
+        Notification(
+            dedup_key=key,
+            kind=kind,
+            ticket_id=ticket_id,
+            to_addrs=", ".join(to_addrs),
+            cc_addrs=", ".join(cc_addrs),
+            subject=_check_header(mail.subject, "the subject"),
+            body_text=text,
+            body_html=html,
+            message_id=make_msgid(idstring="kawal", domain="kawal.local"),
+            created_at=datetime.now(UTC),
+            state="pending",
+            attempts=0,
+        )
+    )
+    session.flush()
+    return True
+
+
+def build_message(n: Notification, from_email: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = from_email
+    msg["To"] = n.to_addrs
+    if n.cc_addrs:
+        msg["Cc"] = n.cc_addrs
+    msg["Subject"] = n.subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = n.message_id
+    msg["X-Kawal-Key"] = n.dedup_key
+    msg.set_content(n.body_text)
+    msg.add_alternative(n.body_html, subtype="html")
+    return msg
+
+
+def _smtp_send(conn_id: str, messages: list[EmailMessage]) -> list[Exception | None]:
+    """Send through Airflow's SMTP hook (one connection for the batch); an error per message or None."""
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+    results: list[Exception | None] = []
+    try:
+        with SmtpHook(smtp_conn_id=conn_id) as hook:
+            # SmtpHook.send_email_smtp cannot build multipart/alternative (text + HTML) with a known
+            # Message-ID, so the connected client sends our own EmailMessage.
+            client = hook._smtp_client
+            for msg in messages:
+                try:
+                    client.send_message(msg)
+                    results.append(None)
+                except Exception as exc:  # one refused message must not stop the others
+                    results.append(exc)
+    except Exception as exc:  # no connection / server down: every message stays pending
+        return [exc] * len(messages) if not results else results + [exc] * (len(messages) - len(results))
+    return results
+
+
+def _require_connection(conn_id: str) -> None:
+    from airflow.sdk import BaseHook
+
+    try:
+        BaseHook.get_connection(conn_id)
+    except Exception:
+        raise KawalError(
+            f"no Airflow connection {conn_id!r} to send mail through: define it (e.g. env "
+            f"AIRFLOW_CONN_{conn_id.upper()}='smtp://user:password@host:587'); notifications stay in the outbox"
+        ) from None
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int
+    failed: int
+    errors: list[str]
+
+
+def deliver_pending(engine: Engine, register: Register, *, conn_id: str | None = None) -> DeliveryReport:
+    """Send every pending notification once; failures stay pending for the next delivery."""
+    settings = register.procedure.notifications
+    conn_id = conn_id or settings.smtp_conn_id
+    now = datetime.now(UTC)
+    _require_connection(conn_id)
+    with session_scope(engine) as session:
+        candidates = session.scalars(
+            select(Notification.id)
+            .where(
+                (Notification.state == "pending")
+                | ((Notification.state == "sending") & (Notification.claimed_at < now - STALE_CLAIM))
+            )
+            .order_by(Notification.id)
+        ).all()
+    claimed: list[int] = []
+    for nid in candidates:  # claim one by one: a concurrent delivery never sends the same row
+        with session_scope(engine) as session:
+            result = session.execute(
+                update(Notification)
+                .where(Notification.id == nid, Notification.state != "sent")
+                .where((Notification.state == "pending") | (Notification.claimed_at < now - STALE_CLAIM))
+                .values(state="sending", claimed_at=now)
+            )
+            if result.rowcount == 1:
+                claimed.append(nid)
+    if not claimed:
+        return DeliveryReport(0, 0, [])
+    with session_scope(engine) as session:
+        rows = [session.get(Notification, nid) for nid in claimed]
+        messages = [build_message(n, settings.from_email) for n in rows if n is not None]
+    results = _smtp_send(conn_id, messages)
+    errors = []
+    with session_scope(engine) as session:
+        for nid, error in zip(claimed, results, strict=True):
+            n = session.get(Notification, nid)
+            assert n is not None
+            n.attempts += 1
+            n.claimed_at = None
+            if error is None:
+                n.state, n.sent_at, n.last_error = "sent", datetime.now(UTC), None
+            else:
+                n.state, n.last_error = "pending", f"{type(error).__name__}: {error}"[:500]
+                errors.append(f"notification {nid} ({n.dedup_key}): {n.last_error}")
+    sent = sum(e is None for e in results)
+    log.info("notifications: %d sent, %d failed (will be retried)", sent, len(errors))
+    return DeliveryReport(sent, len(errors), errors)

@@ -1,0 +1,61 @@
+"""Settings of the defect procedure (``kpi_rules/procedure.yaml``), validated by pydantic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kawal.errors import KawalError
+
+
+class RepeatRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    breaches: int = Field(3, ge=1, description="breaches within the window that flag a KPI")
+    periods: int = Field(7, ge=1, description="window, in periods (days)")
+
+
+class SeverityRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    major_gap: float = Field(0.05, gt=0, description="relative gap to target from which a defect is major")
+    critical_gap: float = Field(0.15, gt=0, description="relative gap from which it is critical")
+    major_occurrences: int = Field(3, ge=1, description="occurrences from which it is at least major")
+    critical_occurrences: int = Field(5, ge=1, description="occurrences from which it is critical")
+
+
+class DefectSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    analysis_due_working_days: int = Field(2, ge=0, description="working days for the PIC's analysis")
+    effectiveness_periods: int = Field(3, ge=1, description="periods back on target before closing")
+    repeat_rule: RepeatRule = Field(default_factory=RepeatRule)
+    severity: SeverityRule = Field(default_factory=SeverityRule)
+
+
+class NotificationSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    smtp_conn_id: str = Field("smtp_default", description="Airflow SMTP connection id")
+    from_email: str = Field("Kawal KPI <kawal@localhost>", description="sender of every notification")
+    ui_base_url: str | None = Field(None, description="base URL of the Kawal UI, for links in mails")
+
+
+class Procedure(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    defects: DefectSettings = Field(default_factory=DefectSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+
+
+def load_procedure(directory: Path) -> Procedure:
+    """``procedure.yaml`` of the register folder; defaults when the file is absent."""
+    import yaml
+
+    path = directory / "procedure.yaml"
+    if not path.is_file():
+        return Procedure()
+    try:
+        return Procedure.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    except yaml.YAMLError as exc:
+        raise KawalError(f"{path}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise KawalError(f"{path}: field {field}: {err['msg']}") from None
