@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,10 +38,23 @@ class Components:
 class Condition(BaseModel):
     """A row condition, e.g. ``{column: rating, op: ">=", value: 4}``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     column: str = Field(description="column of the KPI's source")
     op: Literal["==", "!=", ">=", "<=", ">", "<", "in", "not_in"] = Field(description="comparison")
-    value: Any = Field(description="a number or text; a list for in / not_in")
+    value: str | float | list[str | float] = Field(description="a number or text; a list for in / not_in")
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> Condition:
+        listed = self.op in ("in", "not_in")
+        if listed != isinstance(self.value, list):
+            raise ValueError(f"op {self.op!r} needs {'a list of values' if listed else 'a single value'}")
+        if self.op in (">=", "<=", ">", "<") and not isinstance(self.value, int | float):
+            raise ValueError(f"op {self.op!r} compares numbers; {self.value!r} is not a number")
+        return self
+
+    @property
+    def values(self) -> list[str | float]:
+        return self.value if isinstance(self.value, list) else [self.value]
 
 
 class _Params(BaseModel):
@@ -51,6 +64,13 @@ class _Params(BaseModel):
     def columns(self) -> set[str]:
         """Source columns the formula reads (checked against the source by ``kawal rules check``)."""
         return {c.column for c in self.where}
+
+    def numeric_columns(self) -> set[str]:
+        """Columns the formula sums or averages: they must hold numbers in the source."""
+        return set()
+
+    def conditions(self) -> list[Condition]:
+        return list(self.where)
 
 
 class ScrParams(_Params):
@@ -72,6 +92,9 @@ class RatioParams(_Params):
     def columns(self) -> set[str]:
         return super().columns() | {self.numerator, self.denominator}
 
+    def numeric_columns(self) -> set[str]:
+        return {self.numerator, self.denominator}
+
 
 class MeanParams(_Params):
     column: str = Field(description="column averaged over the rows")
@@ -79,12 +102,18 @@ class MeanParams(_Params):
     def columns(self) -> set[str]:
         return super().columns() | {self.column}
 
+    def numeric_columns(self) -> set[str]:
+        return {self.column}
+
 
 class ShareParams(_Params):
     condition: list[Condition] = Field(min_length=1, description="rows meeting these count in the numerator")
 
     def columns(self) -> set[str]:
         return super().columns() | {c.column for c in self.condition}
+
+    def conditions(self) -> list[Condition]:
+        return [*self.where, *self.condition]
 
 
 class AvailabilityParams(_Params):
@@ -94,6 +123,9 @@ class AvailabilityParams(_Params):
     def columns(self) -> set[str]:
         return super().columns() | {self.scheduled, self.downtime}
 
+    def numeric_columns(self) -> set[str]:
+        return {self.scheduled, self.downtime}
+
 
 class AttritionParams(_Params):
     leavers: str = Field("leavers", description="column counting leavers")
@@ -101,6 +133,9 @@ class AttritionParams(_Params):
 
     def columns(self) -> set[str]:
         return super().columns() | {self.leavers, self.headcount}
+
+    def numeric_columns(self) -> set[str]:
+        return {self.leavers, self.headcount}
 
 
 # --- helpers ----------------------------------------------------------------------------------

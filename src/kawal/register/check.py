@@ -38,11 +38,32 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _unique_key_loader():  # type: ignore[no-untyped-def]
+    """A safe YAML loader that refuses duplicate keys (plain YAML keeps the last one silently, so a
+    second `kpis:` section would quietly drop every KPI of the first)."""
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader, node, deep=False):  # type: ignore[no-untyped-def]
+        seen = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return loader.construct_mapping(node, deep)
+
+    UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return UniqueKeyLoader
+
+
 def _load_yaml(path: Path, problems: list[Problem]) -> Any:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_unique_key_loader())  # noqa: S506 - a SafeLoader
     except FileNotFoundError:
         problems.append(Problem(_shown(path), "(file)", "not found"))
         return None
@@ -84,6 +105,11 @@ def _check_people(people: People, file: str, problems: list[Problem]) -> None:
         seen.add(person.id)
     if people.person(people.accountable) is None:
         problems.append(Problem(file, "accountable", f"{people.accountable!r} is not among the people"))
+    for required in ("operations_team", "operations_support_team"):  # §4.6: the two Consulted teams
+        if not people.consulted.get(required):
+            problems.append(
+                Problem(file, f"consulted.{required}", "missing or empty: the monthly report is copied to it (§4.6)")
+            )
     lists = {f"consulted.{name}": ids for name, ids in people.consulted.items()}
     lists["data_engineering"] = people.data_engineering
     for where, ids in lists.items():
@@ -150,9 +176,58 @@ def _check_kpi(kpi: Kpi, people: People | None, file: str, problems: list[Proble
         except ValidationError as exc:
             _pydantic_problems(exc, file, f"{where} formula.params", problems)
     if source is not None:
-        used = (kpi.params.columns() if kpi.params is not None else set()) | set(kpi.breakdowns)
-        for column in sorted(used - set(source.column_names)):
-            problems.append(Problem(file, f"{where} field formula", f"column {column!r} is not in source {kpi.source}"))
+        known = set(source.column_names)
+        for column in kpi.breakdowns:
+            if column not in known:
+                problems.append(
+                    Problem(file, f"{where} field breakdowns", f"column {column!r} is not in source {kpi.source}")
+                )
+        if kpi.params is not None:
+            for column in sorted(kpi.params.columns() - known):
+                problems.append(
+                    Problem(file, f"{where} field formula", f"column {column!r} is not in source {kpi.source}")
+                )
+            for column in sorted(kpi.params.numeric_columns() & known):
+                if source.column(column).kind == "text":
+                    problems.append(
+                        Problem(
+                            file,
+                            f"{where} field formula.params",
+                            f"column {column!r} of source {kpi.source} is text; the formula needs numbers",
+                        )
+                    )
+            for condition in kpi.params.conditions():
+                col = source.column(condition.column)
+                if col is None:
+                    continue
+                if condition.op in (">=", "<=", ">", "<") and col.kind == "text":
+                    problems.append(
+                        Problem(
+                            file, f"{where} field formula.params", f"{condition.op} on text column {condition.column!r}"
+                        )
+                    )
+                # a number compared with a text column (or text with a number column) matches no row
+                mismatched = [v for v in condition.values if isinstance(v, str) != (col.kind == "text")]
+                if mismatched:
+                    kind = "text" if col.kind == "text" else "numbers"
+                    problems.append(
+                        Problem(
+                            file,
+                            f"{where} field formula.params",
+                            f"{mismatched[0]!r} compared with column {condition.column!r}, which holds {kind}",
+                        )
+                    )
+                if col.allowed is not None:
+                    unknown = [v for v in condition.values if v not in col.allowed]
+                    if unknown:
+                        allowed = ", ".join(sorted(col.allowed))
+                        problems.append(
+                            Problem(
+                                file,
+                                f"{where} field formula.params",
+                                f"{unknown[0]!r} never occurs in column {condition.column!r} (values: {allowed})",
+                            )
+                        )
     if people is not None and people.person(kpi.pic) is None:
         problems.append(Problem(file, f"{where} field pic", f"{kpi.pic!r} is not among the people in {PEOPLE_FILE}"))
     problems.extend(_check_target(kpi, kpi.target, kpi.warning, file, where))

@@ -125,7 +125,7 @@ class Definition(BaseModel):
 
 
 class Kpi(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="stable KPI id, snake_case")
     name_id: str = Field(min_length=1, description="name in Indonesian")
     name_en: str = Field(min_length=1, description="name in English")
@@ -137,9 +137,11 @@ class Kpi(BaseModel):
     unit: Unit = Field(description="unit of the value")
     direction: Direction = Field(description="whether a higher or a lower value is better")
     period: Period = Field(description="evaluation period")
-    target: float = Field(description="target of revision 1 (or of introduced_in)")
+    # strict: YAML's `yes` or "95" is not a number; allow_inf_nan=False (model config): .nan is no target
+    target: float = Field(strict=True, description="target of revision 1 (or of introduced_in)")
     warning: float | None = Field(
         None,
+        strict=True,
         description="optional warning threshold on the good side of the target: between the two is at risk",
     )
     pic: str = Field(description="person id of the PIC (Responsible, §4.2)")
@@ -155,10 +157,10 @@ class Kpi(BaseModel):
 
 
 class TargetChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     kpi: str = Field(description="KPI id")
-    target: float | None = Field(None, description="new target from this revision on")
-    warning: float | None = Field(None, description="new warning threshold from this revision on")
+    target: float | None = Field(None, strict=True, description="new target from this revision on")
+    warning: float | None = Field(None, strict=True, description="new warning threshold from this revision on")
 
 
 class Revision(BaseModel):
