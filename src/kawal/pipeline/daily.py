@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kawal.errors import KawalError, SourceFileError
 from kawal.ingest.sources import locate_day_file, read_source, sha256_of, source_spec
@@ -150,7 +150,16 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
 
         changed = replace_period_values(session, ids, "day", day, judged(kpi_day_rows(kpis, rows, day, batch.id)))
         first = month_start(day)
-        month = month_rollup(session, rules, first, days_of_month(first)[-1])
+        last = days_of_month(first)[-1]
+        delivered = session.scalar(
+            select(func.count(func.distinct(IngestionBatch.business_date))).where(
+                IngestionBatch.source == batch.source,
+                IngestionBatch.business_date >= first,
+                IngestionBatch.business_date <= last,
+                IngestionBatch.state != "superseded",
+            )
+        )
+        month = month_rollup(session, rules, first, last, days_delivered=delivered)
         changed += replace_period_values(session, ids, "month", first, judged(month))
         # A restated day supersedes the earlier deliveries; they stay in the store for audit.
         for other in session.scalars(

@@ -91,10 +91,19 @@ class RollupRule:
 
 
 def month_rollup(
-    session: Session, rules: dict[str, RollupRule], month_start: date, month_end: date
+    session: Session,
+    rules: dict[str, RollupRule],
+    month_start: date,
+    month_end: date,
+    days_delivered: int | None = None,
 ) -> list[KpiValueRow]:
     """Month-to-date rows from the stored day rows: Σnumerator / Σdenominator per KPI × scope
-    (Σdenominator / days covered for a stock denominator)."""
+    (Σdenominator / days with a value for a stock denominator).
+
+    ``days_covered`` of a month row is ``days_delivered`` when given — the days whose source delivery
+    is in, including event sources' quiet days (a header-only file: no value, nothing missing) — so
+    a month of weekday-only mystery-shopper visits is complete once its last day is delivered.
+    """
     day_rows = session.scalars(
         select(KpiValue)
         .where(
@@ -126,7 +135,7 @@ def month_rollup(
                 status="computed" if den else "not_evaluable",
                 reason=None if den else "no denominator in the month's data",
                 batch_id=None,
-                days_covered=len(values),
+                days_covered=len(values) if days_delivered is None else days_delivered,
             )
         )
     return out
