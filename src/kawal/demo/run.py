@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -113,6 +113,24 @@ def _run(first: date, kawal_home: Path, env: dict, sink, *, seed: int, calls_per
                 state += f" ({', '.join(bad)})"
             print(f"      {day}  {state}  {time.monotonic() - t:.1f} s", file=terminal)
 
+        # §5.4: the monthly DAG's own run, as scheduled on day 2 of the next month at 07:00 WIB
+        from datetime import datetime
+
+        from kawal.settings import SITE_TZ
+
+        nxt = (first.replace(day=28) + timedelta(days=7)).replace(day=2)
+        t = time.monotonic()
+        report_run = bag.get_dag("kawal_monthly_report").test(
+            logical_date=datetime(nxt.year, nxt.month, 2, 7, 0, tzinfo=SITE_TZ)
+        )
+        print(
+            f"      laporan bulanan (kawal_monthly_report, {nxt} 07:00 WIB)  {report_run.state}  "
+            f"{time.monotonic() - t:.1f} s",
+            file=terminal,
+        )
+        if str(report_run.state) != "success":
+            failed.append(nxt)
+
     from kawal.kpis.summary import month_attainment, render_attainment, render_daily_table
     from kawal.register import load_register
 
@@ -142,6 +160,14 @@ def _run(first: date, kawal_home: Path, env: dict, sink, *, seed: int, calls_per
             f"{occurrences.get(t.id, 0)}× PIC {t.responsible}{' ↻ berulang' if t.repeat_flag else ''}"
         )
     echo(f"Email: {sent} terkirim lewat SMTP ke {sink.folder} (berkas .eml), {pending} tertunda")
+    from kawal.reports.deliver import send_report
+
+    status = send_report(engine, register, first)  # already delivered by the DAG: reads the record only
+    echo(f"Laporan Capaian KPI Bulanan: {kawal_home / status.pdf}")
+    echo(
+        f"  email {status.state} {status.sent_at or ''} To {status.to.split(' <')[0]} + Cc "
+        f"{len(status.cc.split('>, '))} orang, Message-ID {status.message_id}, ke {sink.folder}"
+    )
     echo("Langkah berikut: .venv/bin/kawal defects show 1 · kawal defects analyse 1 --as <PIC> …")
     echo(f"Log Airflow: {logs / 'demo-airflow.log'}")
     if failed:

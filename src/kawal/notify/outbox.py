@@ -12,10 +12,12 @@ the resend carries the same Message-ID and mail clients show it once.
 from __future__ import annotations
 
 import logging
+import mimetypes
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
+from pathlib import Path
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
@@ -85,6 +87,8 @@ def enqueue(
     to: list[str],
     cc: list[str],
     mail: Mail,
+    attachment: Path | None = None,
+    attachment_sha256: str | None = None,
 ) -> bool:
     """Queue a notification once per ``key``; returns False (and writes nothing) if already queued."""
     if session.scalars(select(Notification.id).where(Notification.dedup_key == key)).first() is not None:
@@ -106,6 +110,8 @@ def enqueue(
             created_at=datetime.now(UTC),
             state="pending",
             attempts=0,
+            attachment_path=None if attachment is None else str(attachment),
+            attachment_sha256=attachment_sha256,
         )
     )
     session.flush()
@@ -124,6 +130,16 @@ def build_message(n: Notification, from_email: str) -> EmailMessage:
     msg["X-Kawal-Key"] = n.dedup_key
     msg.set_content(n.body_text)
     msg.add_alternative(n.body_html, subtype="html")
+    if n.attachment_path:
+        import hashlib
+
+        path = Path(n.attachment_path)
+        data = path.read_bytes()
+        if n.attachment_sha256 and hashlib.sha256(data).hexdigest() != n.attachment_sha256:
+            raise KawalError(f"{path}: changed since it was queued for sending (SHA-256 differs); not sent")
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        maintype, subtype = mime.split("/", 1)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
     return msg
 
 
@@ -197,8 +213,16 @@ def deliver_pending(engine: Engine, register: Register, *, conn_id: str | None =
         return DeliveryReport(0, 0, [])
     with session_scope(engine) as session:
         rows = [session.get(Notification, nid) for nid in claimed]
-        messages = [build_message(n, settings.from_email) for n in rows if n is not None]
-    results = _smtp_send(conn_id, messages)
+        built: list[EmailMessage | Exception] = []
+        for n in rows:
+            assert n is not None
+            try:
+                built.append(build_message(n, settings.from_email))
+            except Exception as exc:  # e.g. an attachment that changed: this one fails, the others go
+                built.append(exc)
+    ready = [m for m in built if isinstance(m, EmailMessage)]
+    sent_results = iter(_smtp_send(conn_id, ready) if ready else [])
+    results = [m if isinstance(m, Exception) else next(sent_results) for m in built]
     errors = []
     with session_scope(engine) as session:
         for nid, error in zip(claimed, results, strict=True):

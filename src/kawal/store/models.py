@@ -189,3 +189,26 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attachment_path: Mapped[str | None] = mapped_column(Text, nullable=True, doc="file attached, e.g. the report PDF")
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, doc="checked before sending")
+
+
+class ReportDelivery(Base):
+    """One edition of a month's KPI report handed to the outbox (§4.6, §5.4): what was sent, to whom,
+    and the proof (SHA-256 of the PDF; time and Message-ID on its notification once sent)."""
+
+    __tablename__ = "report_delivery"
+    __table_args__ = (UniqueConstraint("month", "edition"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[date] = mapped_column(Date, doc="first day of the month reported on")
+    edition: Mapped[int] = mapped_column(Integer, doc="1 for the regular delivery; 2, 3 … for forced re-sends")
+    lang: Mapped[str] = mapped_column(String(4))
+    pdf_path: Mapped[str] = mapped_column(Text, doc="archived PDF, relative to KAWAL_HOME")
+    context_path: Mapped[str] = mapped_column(Text, doc="the JSON context it was rendered from")
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    register_rev: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    complete: Mapped[bool] = mapped_column(Boolean, doc="every source delivered every day of the month")
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    forced_by: Mapped[str | None] = mapped_column(String(64), nullable=True, doc="who asked for a re-send")

@@ -1,0 +1,91 @@
+"""
+### Kawal · bulanan · Laporan Capaian KPI Bulanan
+
+**What**: on day 2 of each month at 07:00 WIB, for the *previous calendar month* (derived from the
+logical date in Asia/Jakarta, not from the data interval): `assess_completeness` states which
+sources and days are missing; `send_monthly_report` renders the PDF (WeasyPrint, archived with its
+context under `var/reports/YYYY-MM/`) and emails it To the Accountable, Cc the Operations Team and
+the Operations Support Team (§4.6, §5.4: no later than the 5th). Delivery is recorded (recipients,
+time, Message-ID, SHA-256 of the PDF). A re-run never sends again; `kawal report send MONTH
+--force --as PERSON` re-sends on purpose.
+
+**Owner**: data engineering (`kawal-data-engineering`); the report is the PICs' to the Accountable.
+
+**Triage**
+- `send_monthly_report` failed on SMTP: the PDF is archived and the mail waits in the outbox; the
+  retries, or `kawal notify send`, deliver it once the server answers.
+- An incomplete month still produces the report, with the missing days stated on the cover and in
+  the data-quality appendix; re-deliver the data and `kawal report send MONTH --force` if needed.
+- `kawal_report_deadline` (day 5, 09:00 WIB) tells the Accountable and data engineering if no
+  report went out for the month.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from airflow.sdk import CronTriggerTimetable, dag, task
+
+SITE_TZ = "Asia/Jakarta"
+
+
+@task
+def assess_completeness(logical_date: datetime | None = None) -> dict:
+    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
+    from kawal.pipeline.monthly import completeness_for_run
+
+    assert logical_date is not None
+    with fail_fast_on_user_error():
+        return completeness_for_run(logical_date)
+
+
+@task
+def send_monthly_report(completeness: dict, logical_date: datetime | None = None) -> dict:
+    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
+    from kawal.pipeline.monthly import send_report_for_run
+
+    assert logical_date is not None
+    with fail_fast_on_user_error():
+        return send_report_for_run(logical_date)
+
+
+@dag(
+    dag_id="kawal_monthly_report",
+    schedule=CronTriggerTimetable("0 7 2 * *", timezone=SITE_TZ),
+    start_date=datetime(2026, 1, 1, tzinfo=ZoneInfo(SITE_TZ)),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": "kawal-data-engineering", "retries": 3, "retry_delay": timedelta(minutes=15)},
+    tags=["kawal", "monthly", "report"],
+    doc_md=__doc__,
+)
+def kawal_monthly_report() -> None:
+    send_monthly_report(assess_completeness())
+
+
+@task
+def check_report_delivered(logical_date: datetime | None = None) -> dict:
+    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
+    from kawal.pipeline.monthly import alert_if_report_late
+
+    assert logical_date is not None
+    with fail_fast_on_user_error():
+        return alert_if_report_late(logical_date)
+
+
+@dag(
+    dag_id="kawal_report_deadline",
+    schedule=CronTriggerTimetable("0 9 5 * *", timezone=SITE_TZ),
+    start_date=datetime(2026, 1, 1, tzinfo=ZoneInfo(SITE_TZ)),
+    catchup=False,
+    default_args={"owner": "kawal-data-engineering", "retries": 2, "retry_delay": timedelta(minutes=10)},
+    tags=["kawal", "monthly", "report"],
+    doc_md=__doc__,
+)
+def kawal_report_deadline() -> None:
+    check_report_delivered()
+
+
+kawal_monthly_report()
+kawal_report_deadline()

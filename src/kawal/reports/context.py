@@ -1,0 +1,335 @@
+"""Everything the monthly report says, read from the store and the register — no rendering here.
+
+The context is plain data (JSON-serialisable) so it is archived next to the PDF it produced, and
+so tests can check the figures without WeasyPrint. Numbers are formatted with Babel in the
+report's locale (Indonesian by default: decimal comma, "Oktober 2026").
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from kawal.defects.lifecycle import State
+from kawal.ingest.sources import SOURCES
+from kawal.periods import days_of_month
+from kawal.register import Category, Direction, Kpi, Period, Register, Scope
+from kawal.reports.labels import LABELS, LOCALES
+from kawal.store.models import DefectOccurrence, DefectTicket, IngestionBatch, KpiValue, RecoveryAction
+
+#: KPIs drawn as daily charts against their target line.
+CHART_KPIS = ("scr", "rt", "aht", "csi")
+
+
+@dataclass
+class KpiLine:
+    id: str
+    name: str
+    unit: str
+    scope: str
+    external: bool
+    target: str
+    actual: str
+    value: float | None
+    status: str
+    status_label: str
+    change: str
+    trend: list[tuple[str, str]]
+    days: str
+    days_breached: str
+
+
+@dataclass
+class CategorySection:
+    key: str
+    label: str
+    met: int
+    total: int
+    lines: list[KpiLine]
+
+
+@dataclass
+class DefectLine:
+    id: int
+    kind: str
+    subject: str
+    state: str
+    severity: str
+    opened_on: str
+    occurrences: int
+    responsible: str
+    repeat: bool
+    plan: list[str]
+
+
+@dataclass
+class SourceQuality:
+    source: str
+    delivered: int
+    missing: list[str]
+    incidents: int
+
+
+@dataclass
+class ReportContext:
+    lang: str
+    labels: dict[str, str]
+    month: str
+    period: str
+    document_number: str
+    generated: str
+    register_rev: int | None
+    register_rev_effective: str
+    prepared_by: list[str]
+    prepared_for: str
+    categories: list[CategorySection]
+    summary: list[tuple[str, int, int]]
+    kpis_met: int
+    kpis_total: int
+    charts: list[dict] = field(default_factory=list)
+    defects: list[DefectLine] = field(default_factory=list)
+    overdue: list[dict] = field(default_factory=list)
+    review_actions: list[dict] = field(default_factory=list)
+    data_quality: list[SourceQuality] = field(default_factory=list)
+    complete: bool = True
+    caveats: list[str] = field(default_factory=list)
+    to: list[str] = field(default_factory=list)
+    cc: dict[str, list[str]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _fmt(value: float | None, locale: str, pattern: str = "#,##0.0") -> str:
+    from babel.numbers import format_decimal
+
+    return "—" if value is None else format_decimal(value, format=pattern, locale=locale)
+
+
+def _month_label(day: date, locale: str) -> str:
+    from babel.dates import format_date
+
+    return format_date(day, "MMMM y", locale=locale)
+
+
+def _previous_months(first: date, n: int) -> list[date]:
+    out, current = [], first
+    for _ in range(n):
+        out.append(current)
+        current = (current - timedelta(days=1)).replace(day=1)
+    return list(reversed(out))
+
+
+def _person(register: Register, pid: str) -> str:
+    p = register.people.person(pid)
+    return f"{p.name} ({p.role})" if p else pid
+
+
+def build_context(
+    engine: Engine, register: Register, first: date, lang: str = "id", generated_at: datetime | None = None
+) -> ReportContext:
+    from kawal.kpis.evaluation import Status, evaluate
+    from kawal.settings import SITE_TZ
+
+    if lang not in LABELS:
+        from kawal.errors import KawalError
+
+        raise KawalError(f"--lang {lang!r}: the report is written in {', '.join(LABELS)}")
+    labels, locale = LABELS[lang], LOCALES[lang]
+    days = days_of_month(first)
+    last = days[-1]
+    months = _previous_months(first, 12)
+    generated_at = generated_at or datetime.now(SITE_TZ)
+    with Session(engine) as s:
+        month_values = {
+            (v.kpi_id, v.period_start): v
+            for v in s.scalars(
+                select(KpiValue).where(
+                    KpiValue.period_type == "month",
+                    KpiValue.scope == "all",
+                    KpiValue.period_start >= months[0],
+                    KpiValue.period_start <= first,
+                )
+            )
+        }
+        day_values = s.scalars(
+            select(KpiValue)
+            .where(
+                KpiValue.period_type == "day",
+                KpiValue.scope == "all",
+                KpiValue.period_start >= first,
+                KpiValue.period_start <= last,
+            )
+            .order_by(KpiValue.period_start)
+        ).all()
+        batches = s.scalars(
+            select(IngestionBatch).where(
+                IngestionBatch.business_date >= first,
+                IngestionBatch.business_date <= last,
+                IngestionBatch.state == "loaded",
+            )
+        ).all()
+        occurrences = s.scalars(
+            select(DefectOccurrence).where(
+                DefectOccurrence.period_start >= first, DefectOccurrence.period_start <= last
+            )
+        ).all()
+        ticket_ids = sorted({o.ticket_id for o in occurrences})
+        tickets = {t.id: t for t in s.scalars(select(DefectTicket).where(DefectTicket.id.in_(ticket_ids)))}
+        actions = s.scalars(select(RecoveryAction).where(RecoveryAction.ticket_id.in_(ticket_ids))).all()
+        overdue = s.scalars(
+            select(RecoveryAction)
+            .join(DefectTicket, DefectTicket.id == RecoveryAction.ticket_id)
+            .where(
+                RecoveryAction.done_on.is_(None),
+                RecoveryAction.due_date < generated_at.date(),
+                DefectTicket.active_key.is_not(None),
+            )
+        ).all()
+
+    breached: dict[str, int] = {}
+    for v in day_values:
+        breached[v.kpi_id] = breached.get(v.kpi_id, 0) + (v.evaluation == "breach")
+
+    def line(kpi: Kpi) -> KpiLine:
+        v = month_values.get((kpi.id, first))
+        target = register.target_on(kpi.id, first)
+        status = Status(v.evaluation) if v else evaluate(kpi, target, None)
+        prev = month_values.get((kpi.id, months[-2])) if len(months) > 1 else None
+        change = "—"
+        if v and v.value is not None and prev and prev.value is not None:
+            change = ("+" if v.value >= prev.value else "") + _fmt(v.value - prev.value, locale)
+        sign = "≥" if kpi.direction is Direction.higher_is_better else "≤"
+        return KpiLine(
+            id=kpi.id,
+            name=kpi.name_id if lang == "id" else kpi.name_en,
+            unit=kpi.unit.label_id,
+            scope=labels[kpi.scope.value],
+            external=kpi.scope is Scope.external,
+            target="—" if target is None else f"{sign} {_fmt(target.value, locale)}",
+            actual=_fmt(v.value if v else None, locale),
+            value=v.value if v else None,
+            status=status.value,
+            status_label=labels[status.value],
+            change=change,
+            trend=[
+                (m.strftime("%m/%y"), _fmt(mv.value if (mv := month_values.get((kpi.id, m))) else None, locale))
+                for m in months
+            ],
+            days=f"{v.days_covered if v else 0}/{len(days)}",
+            days_breached=str(breached.get(kpi.id, 0)) if kpi.period is Period.daily else labels["none"],
+        )
+
+    categories = []
+    for category in Category:
+        kpis = sorted((k for k in register.kpis if k.category is category), key=lambda k: k.scope is not Scope.external)
+        lines = [line(k) for k in kpis]
+        met = sum(x.status in ("met", "at_risk") for x in lines)
+        categories.append(
+            CategorySection(
+                category.value,
+                category.label_id if lang == "id" else category.name.replace("_", " ").title(),
+                met,
+                len(lines),
+                lines,
+            )
+        )
+
+    # completeness first (§5.4 report states what is missing instead of hiding it)
+    delivered = {(b.source, b.business_date) for b in batches}
+    incidents: dict[str, int] = {}
+    for o in occurrences:
+        if o.kind == "data_incident":
+            incidents[o.subject] = incidents.get(o.subject, 0) + 1
+    quality, caveats = [], []
+    for source in SOURCES:
+        missing = [d.isoformat() for d in days if (source, d) not in delivered]
+        quality.append(SourceQuality(source, len(days) - len(missing), missing, incidents.get(source, 0)))
+        if missing:
+            shown = ", ".join(missing[:6]) + (" …" if len(missing) > 6 else "")
+            caveats.append(f"{source}: {len(missing)} {labels['missing'].lower()} ({shown})")
+
+    defect_lines = []
+    for tid in ticket_ids:
+        t = tickets[tid]
+        plan = [
+            f"[{a.kind}] {a.description} — {_person(register, a.owner)}, {labels['due'].lower()} {a.due_date}"
+            + (f" ✓ {a.done_on}" if a.done_on else "")
+            for a in actions
+            if a.ticket_id == tid
+        ]
+        subject = register.kpi(t.subject).name_id if t.kind == "kpi_defect" else f"data {t.subject}"
+        severity_id = {"minor": "minor", "major": "mayor", "critical": "kritis"}
+        defect_lines.append(
+            DefectLine(
+                tid,
+                t.kind,
+                subject,
+                State(t.state).label_id if lang == "id" else t.state.replace("_", " "),
+                severity_id[t.severity] if lang == "id" else t.severity,
+                t.opened_on.isoformat(),
+                sum(1 for o in occurrences if o.ticket_id == tid),
+                _person(register, t.responsible) if t.kind == "kpi_defect" else "data engineering",
+                t.repeat_flag,
+                plan,
+            )
+        )
+
+    charts = []
+    for kpi_id in CHART_KPIS:
+        if not any(k.id == kpi_id for k in register.kpis):
+            continue
+        kpi = register.kpi(kpi_id)
+        series = [(v.period_start, v.value, v.target) for v in day_values if v.kpi_id == kpi_id]
+        charts.append(
+            {
+                "kpi": kpi_id,
+                "title": f"{kpi.name_id if lang == 'id' else kpi.name_en} ({kpi.unit.label_id})",
+                "series": [(d.isoformat(), val, tgt) for d, val, tgt in series],
+            }
+        )
+
+    revision = register.revision_in_force(first)
+    people = register.people
+    total_met = sum(c.met for c in categories)
+    return ReportContext(
+        lang=lang,
+        labels=labels,
+        month=first.strftime("%Y-%m"),
+        period=_month_label(first, locale),
+        document_number=f"KWL/LCKB/{first:%Y/%m}",
+        generated=generated_at.strftime("%Y-%m-%d %H:%M WIB"),
+        register_rev=revision.rev if revision else None,
+        register_rev_effective=revision.effective_from.isoformat() if revision else "—",
+        prepared_by=sorted({_person(register, k.pic) for k in register.kpis}),
+        prepared_for=_person(register, people.accountable),
+        categories=categories,
+        summary=[(c.label, c.met, c.total) for c in categories],
+        kpis_met=total_met,
+        kpis_total=sum(c.total for c in categories),
+        charts=charts,
+        defects=defect_lines,
+        overdue=[
+            {
+                "ticket": a.ticket_id,
+                "description": a.description,
+                "owner": _person(register, a.owner),
+                "due": a.due_date.isoformat(),
+            }
+            for a in overdue
+        ],
+        review_actions=[],  # the monthly review minutes (Review issue) are not recorded yet
+        data_quality=quality,
+        complete=not caveats,
+        caveats=caveats,
+        to=[_person(register, people.accountable)],
+        cc={name: [_person(register, pid) for pid in ids] for name, ids in people.consulted.items()},
+    )
+
+
+def month_is_over(first: date, today: date) -> bool:
+    return today > first.replace(day=calendar.monthrange(first.year, first.month)[1])

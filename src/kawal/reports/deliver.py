@@ -1,0 +1,178 @@
+"""Producing, archiving and delivering the monthly report.
+
+- ``produce``: context → HTML → PDF, archived under ``$KAWAL_HOME/reports/YYYY-MM/`` with the JSON
+  context it was rendered from (record retention: reports, 3 years, work instruction §6).
+- ``send_report``: once per month — the first call produces edition 1, queues one email (To the
+  Accountable, Cc the Consulted lists, the PDF attached) in the outbox and delivers it; every later
+  call finds the delivery and sends nothing. ``force=True`` (``kawal report send MONTH --force``)
+  produces and sends a new edition on purpose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from kawal.notify.outbox import Mail, deliver_pending, enqueue
+from kawal.register import Register
+from kawal.reports.context import ReportContext, build_context
+from kawal.reports.render import render_html, render_pdf
+from kawal.settings import kawal_home
+from kawal.store.db import session_scope
+from kawal.store.models import Notification, ReportDelivery
+
+
+@dataclass(frozen=True)
+class Produced:
+    pdf: Path
+    context: Path
+    sha256: str
+    ctx: ReportContext
+
+
+def produce(
+    engine: Engine,
+    register: Register,
+    first: date,
+    *,
+    lang: str = "id",
+    out: Path | None = None,
+    stem: str | None = None,
+) -> Produced:
+    ctx = build_context(engine, register, first, lang)
+    pdf = render_pdf(render_html(ctx.as_dict()))
+    folder = kawal_home() / "reports" / first.strftime("%Y-%m")
+    pdf_path = out or folder / f"{stem or f'laporan-kpi-{first:%Y-%m}-{lang}'}.pdf"
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = pdf_path.with_suffix(".pdf.part")
+    tmp.write_bytes(pdf)
+    tmp.replace(pdf_path)  # never a half-written PDF under the final name
+    context_path = pdf_path.with_suffix(".json")
+    context_path.write_text(json.dumps(ctx.as_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    return Produced(pdf_path, context_path, hashlib.sha256(pdf).hexdigest(), ctx)
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    month: str
+    edition: int
+    pdf: str
+    sha256: str
+    state: str
+    sent_at: str | None
+    message_id: str
+    to: str
+    cc: str
+    new: bool
+
+
+def _status(d: ReportDelivery, n: Notification, new: bool) -> DeliveryStatus:
+    return DeliveryStatus(
+        d.month.strftime("%Y-%m"),
+        d.edition,
+        d.pdf_path,
+        d.pdf_sha256,
+        n.state,
+        n.sent_at.isoformat() if n.sent_at else None,
+        n.message_id,
+        n.to_addrs,
+        n.cc_addrs,
+        new,
+    )
+
+
+def send_report(
+    engine: Engine,
+    register: Register,
+    first: date,
+    *,
+    lang: str = "id",
+    force: bool = False,
+    forced_by: str | None = None,
+) -> DeliveryStatus:
+    with session_scope(engine) as s:
+        latest = s.scalars(
+            select(ReportDelivery).where(ReportDelivery.month == first).order_by(ReportDelivery.edition.desc())
+        ).first()
+        edition = 1 if latest is None else latest.edition + 1
+    new = latest is None or force
+    if new:
+        stem = f"laporan-kpi-{first:%Y-%m}-{lang}" + (f"-edisi-{edition}" if edition > 1 else "")
+        produced = produce(engine, register, first, lang=lang, stem=stem)
+        labels = produced.ctx.labels
+        people = register.people
+        with session_scope(engine) as s:
+            enqueue(
+                s,
+                register,
+                key=f"report:{first:%Y-%m}:{edition}",
+                kind="monthly_report",
+                ticket_id=None,
+                to=[people.accountable],
+                cc=[pid for ids in people.consulted.values() for pid in ids],
+                mail=Mail(
+                    subject=labels["mail_subject"].format(period=produced.ctx.period)
+                    + (f" (edisi {edition})" if edition > 1 else ""),
+                    greeting="Yth. Manajer Operasional, Tim Operasional dan Tim Support Operasional,",
+                    intro=labels["mail_intro"].format(period=produced.ctx.period),
+                    facts=[
+                        (labels["kpis_met"], f"{produced.ctx.kpis_met}/{produced.ctx.kpis_total}"),
+                        *[(label, f"{met}/{total}") for label, met, total in produced.ctx.summary],
+                        (labels["register_revision"], str(produced.ctx.register_rev)),
+                        (labels["document_number"], produced.ctx.document_number),
+                    ],
+                    expected=(
+                        labels["complete"]
+                        if produced.ctx.complete
+                        else labels["incomplete"] + " " + "; ".join(produced.ctx.caveats)
+                    ),
+                    how_to_act=[f"kawal report {first:%Y-%m} --lang {lang}"],
+                ),
+                attachment=produced.pdf,
+                attachment_sha256=produced.sha256,
+            )
+            notification = s.scalars(
+                select(Notification).where(Notification.dedup_key == f"report:{first:%Y-%m}:{edition}")
+            ).one()
+            s.add(
+                ReportDelivery(
+                    month=first,
+                    edition=edition,
+                    lang=lang,
+                    pdf_path=str(produced.pdf.relative_to(kawal_home()))
+                    if produced.pdf.is_relative_to(kawal_home())
+                    else str(produced.pdf),
+                    context_path=str(produced.context),
+                    pdf_sha256=produced.sha256,
+                    register_rev=produced.ctx.register_rev,
+                    complete=produced.ctx.complete,
+                    notification_id=notification.id,
+                    created_at=datetime.now(UTC),
+                    forced_by=forced_by,
+                )
+            )
+    deliver_pending(engine, register)
+    with session_scope(engine) as s:
+        d = s.scalars(
+            select(ReportDelivery).where(ReportDelivery.month == first).order_by(ReportDelivery.edition.desc())
+        ).first()
+        n = s.get(Notification, d.notification_id)
+        return _status(d, n, new)
+
+
+def delivered(engine: Engine, first: date) -> bool:
+    """Was the month's report sent (at least one edition's mail accepted by the SMTP server)?"""
+    with session_scope(engine) as s:
+        return bool(
+            s.scalar(
+                select(func.count())
+                .select_from(ReportDelivery)
+                .join(Notification, Notification.id == ReportDelivery.notification_id)
+                .where(ReportDelivery.month == first, Notification.state == "sent")
+            )
+        )

@@ -1,0 +1,247 @@
+"""The monthly KPI report: figures, completeness, escaping, the PDF read back, delivery once."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from kawal.demo.sources import write_demo_month
+from kawal.ingest.sources import SOURCES, day_file
+from kawal.periods import days_of_month
+from kawal.pipeline.daily import compute_source_kpis, ingest_source_day, open_defects_for_day
+from kawal.pipeline.monthly import alert_if_report_late, report_month_for_run
+from kawal.register import load_register
+from kawal.reports.context import build_context
+from kawal.reports.deliver import send_report
+from kawal.reports.render import render_html, render_pdf
+from kawal.store import engine_for, session_scope
+from kawal.store.models import DefectTicket, ReportDelivery
+
+REPO = Path(__file__).resolve().parents[2]
+MONTH = date(2026, 2, 1)
+MISSING = date(2026, 2, 10)  # the interactions export of this day never arrives
+WIB = ZoneInfo("Asia/Jakarta")
+ARTIFACTS = REPO / "var" / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def month_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A February of every source through the pipeline steps (no Airflow), one interactions day missing."""
+    root = tmp_path_factory.mktemp("month")
+    landing = root / "landing"
+    write_demo_month(MONTH, landing, seed=42, calls_per_day=200)
+    day_file(landing, "interactions", MISSING).unlink()
+    db = root / "kawal.db"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KAWAL_LANDING_DIR", str(landing))
+    mp.setenv("KAWAL_DB_URL", f"sqlite:///{db}")
+    mp.setenv("KAWAL_RULES_DIR", str(REPO / "kpi_rules"))
+    try:
+        for day in days_of_month(MONTH):
+            for source in SOURCES:
+                try:
+                    compute_source_kpis(ingest_source_day(source, day).batch_id)
+                except Exception:
+                    assert (source, day) == ("interactions", MISSING)
+            open_defects_for_day(day)
+    finally:
+        mp.undo()
+    return db, landing
+
+
+@pytest.fixture
+def store(month_store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A private copy of the month's store (delivery tests change it), KAWAL_HOME in tmp."""
+    db = tmp_path / "kawal.db"
+    shutil.copy(month_store[0], db)
+    url = f"sqlite:///{db}"
+    monkeypatch.setenv("KAWAL_DB_URL", url)
+    monkeypatch.setenv("KAWAL_HOME", str(tmp_path / "home"))
+    return engine_for(url)
+
+
+REGISTER = load_register(REPO / "kpi_rules")
+
+
+def _id(value: float) -> str:
+    """Indonesian one-decimal format, by hand: 96.57 → '96,6'."""
+    return f"{value:.1f}".replace(".", ",")
+
+
+def test_figures_match_an_independent_computation(store, month_store) -> None:  # type: ignore[no-untyped-def]
+    _db, landing = month_store
+    answered = offered = 0
+    for day in days_of_month(MONTH):
+        if day == MISSING:
+            continue
+        with day_file(landing, "interactions", day).open(newline="") as fh:
+            for r in csv.DictReader(fh):
+                answered += r["outcome"] == "answered"
+                offered += not (r["outcome"] == "abandoned" and float(r["wait_s"]) < 5)
+
+    ctx = build_context(store, REGISTER, MONTH)
+
+    performance = next(c for c in ctx.categories if c.key == "performance")
+    scr = next(line for line in performance.lines if line.id == "scr")
+    assert scr.actual == _id(100 * answered / offered)
+    assert scr.days == "27/28"
+    assert [line.external for line in performance.lines] == sorted(
+        (x.external for x in performance.lines), reverse=True
+    )
+    assert ctx.period == "Februari 2026" and ctx.document_number == "KWL/LCKB/2026/02"
+    assert ctx.kpis_total == 17 and ctx.register_rev == 1
+    assert ctx.kpis_met == sum(line.status in ("met", "at_risk") for c in ctx.categories for line in c.lines)
+    with session_scope(store) as s:
+        tickets = s.scalars(select(DefectTicket.id)).all()
+    assert sorted(d.id for d in ctx.defects) == sorted(tickets)  # every ticket with an occurrence this month
+
+
+def test_missing_day_is_stated_not_hidden(store) -> None:  # type: ignore[no-untyped-def]
+    ctx = build_context(store, REGISTER, MONTH)
+    assert ctx.complete is False
+    assert ctx.caveats == ["interactions: 1 hari hilang (2026-02-10)"]
+    quality = {q.source: q for q in ctx.data_quality}
+    assert (quality["interactions"].delivered, quality["interactions"].missing) == (27, ["2026-02-10"])
+    assert quality["interactions"].incidents == 1  # the data incident opened for the missing file
+
+
+def _mails(sink, subject: str) -> list:  # type: ignore[no-untyped-def]
+    """Mails whose subject contains ``subject`` (the outbox also delivers the month's pending defect mails)."""
+    return [m for m in sink.messages() if subject in m["Subject"]]
+
+
+def _pdf_text(pdf: bytes) -> list[str]:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+def test_pdf_reads_back_with_the_values_and_page_one_renders(store) -> None:  # type: ignore[no-untyped-def]
+    import pypdfium2 as pdfium
+
+    ctx = build_context(store, REGISTER, MONTH)
+    pdf = render_pdf(render_html(ctx.as_dict()))
+
+    pages = _pdf_text(pdf)
+    text = "\n".join(pages)
+    assert "Laporan Capaian KPI Bulanan" in pages[0] and "Februari 2026" in pages[0]
+    assert "KWL/LCKB/2026/02" in pages[0] and "TIDAK lengkap" in pages[0] and "2026-02-10" in pages[0]
+    scr = next(line for c in ctx.categories for line in c.lines if line.id == "scr")
+    assert scr.actual in text
+    assert f"Halaman 2 dari {len(pages)}" in pages[1]  # running footer with page X of Y
+    for heading in ("Ringkasan eksekutif", "Defect bulan ini", "Lampiran: kualitas", "Daftar distribusi"):
+        assert heading in text
+    # page 1 as PNG for the visual check, kept as a test artifact
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    doc = pdfium.PdfDocument(pdf)
+    image = doc[0].render(scale=1.0).to_pil().convert("L")
+    doc.close()
+    image.save(ARTIFACTS / "report-page1.png")
+    assert abs(image.width / image.height - 210 / 297) < 0.01  # A4 portrait
+    dark = sum(1 for px in image.tobytes() if px < 100)
+    assert 0.002 < dark / (image.width * image.height) < 0.2  # text on a mostly white page
+
+
+def test_people_input_renders_inert_and_nothing_outside_the_assets_is_fetched(store) -> None:  # type: ignore[no-untyped-def]
+    from kawal.defects.lifecycle import PlannedAction
+    from kawal.defects.tickets import analyse, decide
+
+    hostile = "<script>alert(1)</script><img src=file:///etc/passwd>"
+    with session_scope(store) as s:
+        t = s.scalars(select(DefectTicket).where(DefectTicket.kind == "kpi_defect")).first()
+        analyse(s, REGISTER, t.id, t.responsible, root_cause="r", coordinated_with="", recommendation="y")
+        decide(
+            s,
+            REGISTER,
+            t.id,
+            "om",
+            [PlannedAction("curative", hostile, "tl_voice", date(2099, 1, 1))],
+            today=date(2026, 3, 1),
+        )
+    html = render_html(build_context(store, REGISTER, MONTH).as_dict())
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=file:///etc/passwd&gt;" in html
+    assert "<script>" not in html and "<img src=file:///etc/passwd>" not in html
+
+    denied: list[str] = []
+    probe = html.replace(
+        "</body>", '<img src="file:///etc/passwd"><div style="background: url(http://127.0.0.1:9/x.png)">x</div></body>'
+    )
+    pdf = render_pdf(probe, denied)
+    assert "file:///etc/passwd" in denied and "http://127.0.0.1:9/x.png" in denied
+    assert not any(u.endswith("report.css") for u in denied)  # the project's own stylesheet is served
+    assert "root:x:0:0" not in "\n".join(_pdf_text(pdf))
+
+
+def test_english_by_configuration(store) -> None:  # type: ignore[no-untyped-def]
+    ctx = build_context(store, REGISTER, MONTH, lang="en")
+    assert ctx.period == "February 2026" and ctx.labels["title"] == "Monthly KPI Attainment Report"
+    scr = next(line for c in ctx.categories for line in c.lines if line.id == "scr")
+    assert "." in scr.actual and "," not in scr.actual
+
+
+def test_delivered_once_to_accountable_and_consulted_and_force_resends(store, mail_sink) -> None:  # type: ignore[no-untyped-def]
+    first = send_report(store, REGISTER, MONTH)
+    again = send_report(store, REGISTER, MONTH)
+
+    assert (first.new, first.state, again.new, again.edition) == (True, "sent", False, 1)
+    (mail,) = _mails(mail_sink, "Laporan Capaian KPI Bulanan")
+    assert mail["To"] == "Rina Wulandari <rina.wulandari@kawal-demo.example>"
+    for cc in ("fajar.nugroho", "indah.permata", "yusuf.hidayat", "wahyu.saputra"):
+        assert cc in mail["Cc"]
+    assert mail["Message-ID"] == first.message_id
+    (attachment,) = list(mail.iter_attachments())
+    pdf = attachment.get_content()
+    assert attachment.get_filename() == "laporan-kpi-2026-02-id.pdf"
+    assert hashlib.sha256(pdf).hexdigest() == first.sha256
+    assert "Februari 2026" in _pdf_text(pdf)[0]
+
+    forced = send_report(store, REGISTER, MONTH, force=True, forced_by="om")
+
+    assert (forced.new, forced.edition) == (True, 2)
+    assert len(_mails(mail_sink, "Laporan Capaian KPI Bulanan")) == 2
+    with session_scope(store) as s:
+        rows = s.scalars(select(ReportDelivery).order_by(ReportDelivery.edition)).all()
+        assert [(r.edition, r.forced_by, r.complete) for r in rows] == [(1, None, False), (2, "om", False)]
+
+
+def test_report_month_is_the_previous_calendar_month_in_wib() -> None:
+    assert report_month_for_run(datetime(2026, 11, 2, 7, 0, tzinfo=WIB)) == date(2026, 10, 1)
+    assert report_month_for_run(datetime(2026, 1, 2, 7, 0, tzinfo=WIB)) == date(2025, 12, 1)
+    # 31 Oct 23:30 UTC is already 1 November in Jakarta: the month to report is October
+    assert report_month_for_run(datetime(2026, 10, 31, 23, 30, tzinfo=UTC)) == date(2026, 10, 1)
+
+
+def test_deadline_alert_tells_accountable_and_data_engineering_once(store, mail_sink) -> None:  # type: ignore[no-untyped-def]
+    on_the_5th = datetime(2026, 3, 5, 9, 0, tzinfo=WIB)
+    assert alert_if_report_late(on_the_5th)["alerted"] is True
+    alert_if_report_late(on_the_5th)
+    (mail,) = _mails(mail_sink, "belum terkirim")
+    assert "rina.wulandari" in mail["To"] and "tono.wijaya" in mail["To"]
+    send_report(store, REGISTER, MONTH)
+    assert alert_if_report_late(on_the_5th) == {"month": "2026-02", "delivered": True}
+
+
+def test_monthly_dag_run_delivers_the_report(store, mail_sink, airflow_db) -> None:  # type: ignore[no-untyped-def]
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(REPO / "dags")).get_dag("kawal_monthly_report")
+
+    run = dag.test(logical_date=datetime(2026, 3, 2, 7, 0, tzinfo=WIB))
+
+    assert str(run.state) == "success"
+    (mail,) = _mails(mail_sink, "Laporan Capaian KPI Bulanan")
+    assert mail["Subject"] == "Laporan Capaian KPI Bulanan Februari 2026"
+    sent = len(mail_sink.messages())
+    rerun = dag.test(logical_date=datetime(2026, 3, 2, 7, 0, tzinfo=WIB))
+    assert str(rerun.state) == "success" and len(mail_sink.messages()) == sent  # a re-run never sends again
