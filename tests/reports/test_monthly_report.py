@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
+import os
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -205,6 +207,14 @@ def test_delivered_once_to_accountable_and_consulted_and_force_resends(store, ma
     assert attachment.get_filename() == "laporan-kpi-2026-02-id.pdf"
     assert hashlib.sha256(pdf).hexdigest() == first.sha256
     assert "Februari 2026" in _pdf_text(pdf)[0]
+    archived = json.loads((Path(os.environ["KAWAL_HOME"]) / "reports/2026-02/laporan-kpi-2026-02-id.json").read_text())
+    assert archived["record"] == {
+        "type": "monthly_kpi_report",
+        "retention_years": 3,
+        "retain_until": "2030-01-01",
+        "pdf": "laporan-kpi-2026-02-id.pdf",
+    }
+    assert archived["context"]["document_number"] == "KWL/LCKB/2026/02"
 
     forced = send_report(store, REGISTER, MONTH, force=True, forced_by="om")
 

@@ -21,7 +21,6 @@ Same seed, month and volume → byte-identical files (each day has its own seede
 from __future__ import annotations
 
 import csv
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -93,13 +92,13 @@ def _arrival_seconds(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.sort(np.clip(hours, 0, 23.9997) * 3600.0).round()
 
 
-def generate_day(day: date, *, seed: int, calls_per_day: int, kind: str | None) -> list[list[str]]:
+def generate_day(day: date, *, seed: int, calls_per_day: int, kind: str | None) -> list[list[object]]:
     """Rows (as CSV strings) of one day's interaction export."""
     occupancy, base_wait, talk_factor = BAD_DAY_KINDS[kind] if kind else NORMAL_DAY
     rng = np.random.default_rng([seed, day.toordinal()])
     volume = calls_per_day * WEEKDAY_FACTOR[day.weekday()] * rng.normal(1.0, 0.04)
     midnight = datetime(day.year, day.month, day.day, tzinfo=SITE_TZ)
-    rows: list[list[str]] = []
+    rows: list[list[object]] = []
     for channel in CHANNELS:
         n = max(1, round(volume * channel.share))
         arrived = _arrival_seconds(rng, n)
@@ -153,6 +152,17 @@ def generate_day(day: date, *, seed: int, calls_per_day: int, kind: str | None) 
     return rows
 
 
+def write_csv_atomically(path: Path, header: tuple[str, ...], rows: list[list[object]]) -> None:
+    """Write a landing file under a temporary name, then rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".csv.part")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    tmp.replace(path)
+
+
 def write_interactions_month(
     first: date,
     landing: Path,
@@ -168,19 +178,8 @@ def write_interactions_month(
     for day in days:
         rows = generate_day(day, seed=seed, calls_per_day=calls_per_day, kind=bad.get(day))
         path = day_file(landing, "interactions", day)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".csv.part")  # a reader never sees half a file
-        with tmp.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(COLUMNS)
-            writer.writerows(rows)
-        tmp.replace(path)
+        write_csv_atomically(path, COLUMNS, rows)
         paths.append(path)
         if progress:
             progress(day, len(rows), bad.get(day))
     return paths
-
-
-def seed_from_text(text: str) -> int:
-    """A stable integer seed from any text (for tests that want distinct, repeatable data)."""
-    return zlib.crc32(text.encode())

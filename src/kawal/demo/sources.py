@@ -15,7 +15,6 @@ Same seed and month → byte-identical files.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kawal.demo.interactions import planted_bad_days, write_interactions_month
+from kawal.demo.interactions import planted_bad_days, write_csv_atomically, write_interactions_month
 from kawal.ingest.sources import SOURCES, day_file
 from kawal.periods import days_of_month
 
@@ -191,16 +190,6 @@ GENERATORS: dict[str, Callable[[date, MonthPlan, np.random.Generator], list[list
 }
 
 
-def _write_csv(path: Path, header: tuple[str, ...], rows: list[list[object]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".csv.part")  # a reader never sees half a file
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-    tmp.replace(path)
-
-
 def write_demo_month(
     first: date,
     landing: Path,
@@ -226,7 +215,7 @@ def write_demo_month(
         for day in days_of_month(first):
             rows = generate(day, plan, _rng(seed, source, day))
             path = day_file(landing, source, day)
-            _write_csv(path, header, rows)
+            write_csv_atomically(path, header, rows)
             out[source].append(path)
             if progress:
                 progress(source, day, len(rows))

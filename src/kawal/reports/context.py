@@ -7,7 +7,6 @@ report's locale (Indonesian by default: decimal comma, "Oktober 2026").
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -329,7 +328,3 @@ def build_context(
         to=[_person(register, people.accountable)],
         cc={name: [_person(register, pid) for pid in ids] for name, ids in people.consulted.items()},
     )
-
-
-def month_is_over(first: date, today: date) -> bool:
-    return today > first.replace(day=calendar.monthrange(first.year, first.month)[1])

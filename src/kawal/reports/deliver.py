@@ -26,6 +26,9 @@ from kawal.settings import kawal_home
 from kawal.store.db import session_scope
 from kawal.store.models import Notification, ReportDelivery
 
+#: Work instruction §6: registers and reports are retained for 3 years (counted from the year end).
+RETENTION_YEARS = 3
+
 
 @dataclass(frozen=True)
 class Produced:
@@ -53,7 +56,18 @@ def produce(
     tmp.write_bytes(pdf)
     tmp.replace(pdf_path)  # never a half-written PDF under the final name
     context_path = pdf_path.with_suffix(".json")
-    context_path.write_text(json.dumps(ctx.as_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    # §6: reports are kept 3 years; the retention class travels with the archived record
+    retain_until = first.replace(year=first.year + RETENTION_YEARS + 1, month=1, day=1)
+    record = {
+        "record": {
+            "type": "monthly_kpi_report",
+            "retention_years": RETENTION_YEARS,
+            "retain_until": retain_until.isoformat(),
+            "pdf": pdf_path.name,
+        },
+        "context": ctx.as_dict(),
+    }
+    context_path.write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     return Produced(pdf_path, context_path, hashlib.sha256(pdf).hexdigest(), ctx)
 
 
