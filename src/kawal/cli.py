@@ -37,6 +37,10 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str | None):  # 
 @click.version_option(package_name="kawal")
 def main() -> None:
     """Kawal — pengawalan KPI contact center (KPI management on Apache Airflow)."""
+    import logging
+
+    # The commands print their own results; Kawal's INFO log lines are for task logs, not the terminal.
+    logging.getLogger("kawal").setLevel(logging.WARNING)
 
 
 @main.command("demo-data")
