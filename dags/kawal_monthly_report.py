@@ -29,6 +29,18 @@ from airflow.sdk import CronTriggerTimetable, dag, task
 
 SITE_TZ = "Asia/Jakarta"
 
+DEADLINE_DOC = """
+### Kawal · tanggal 5 · batas pengiriman laporan KPI bulanan (§5.4.2)
+
+**What**: on day 5 at 09:00 WIB, checks that the previous month's report was delivered; if not,
+emails the Accountable and data engineering once (`report-late:YYYY-MM`).
+
+**Owner**: data engineering (`kawal-data-engineering`).
+
+**Triage**: an alert means `kawal_monthly_report` did not deliver: look at its run, fix, then
+`kawal report send YYYY-MM`.
+"""
+
 
 @task
 def assess_completeness(logical_date: datetime | None = None) -> dict:
@@ -81,7 +93,7 @@ def check_report_delivered(logical_date: datetime | None = None) -> dict:
     catchup=False,
     default_args={"owner": "kawal-data-engineering", "retries": 2, "retry_delay": timedelta(minutes=10)},
     tags=["kawal", "monthly", "report"],
-    doc_md=__doc__,
+    doc_md=DEADLINE_DOC,
 )
 def kawal_report_deadline() -> None:
     check_report_delivered()

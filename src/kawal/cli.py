@@ -192,6 +192,8 @@ def rules_docs(out: Path | None) -> None:
 
     text = kpi_definitions_markdown(load_register())
     if out:
+        if not out.parent.is_dir():
+            raise KawalError(f"--out {out}: folder {out.parent} does not exist")
         out.write_text(text, encoding="utf-8")
         click.echo(f"wrote {out}")
     else:
@@ -212,10 +214,12 @@ def kpi() -> None:
 @click.option("--scope", default="all", show_default=True, help="'all' or e.g. 'channel=voice'")
 def kpi_month(month, source: str, scope: str) -> None:  # type: ignore[no-untyped-def]
     """A source's KPIs per day and for the month."""
+    from kawal.ingest.sources import source_spec
     from kawal.kpis.summary import render_daily_table
     from kawal.register import load_register
     from kawal.store import engine_for
 
+    source_spec(source)  # an unknown source is one clear line, not an empty table
     click.echo(render_daily_table(engine_for(), load_register(), source, month, scope))
 
 
@@ -251,8 +255,8 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending migrations (they also run automatically on first use)."""
-    from kawal.settings import store_url
+    from kawal.settings import shown_url, store_url
     from kawal.store import engine_for
 
     engine_for()
-    click.echo(f"store at newest schema: {store_url()}")
+    click.echo(f"store at newest schema: {shown_url(store_url())}")

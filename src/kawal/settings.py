@@ -12,17 +12,24 @@ Nothing here is read at import time so DAG files stay cheap to parse (STYLE.md p
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 #: The site's timezone: the work instruction's center works in WIB (PRODUCT.md "Who uses it").
-SITE_TZ = ZoneInfo(os.environ.get("KAWAL_TZ", "Asia/Jakarta"))
+#: One truth, shared with the DAG schedules (CronTriggerTimetable(..., timezone="Asia/Jakarta")).
+SITE_TZ = ZoneInfo("Asia/Jakarta")
 
 STORE_CONN_ID = "kawal_db"
 
 
 def kawal_home() -> Path:
     return Path(os.environ.get("KAWAL_HOME", Path.cwd() / "var")).resolve()
+
+
+def in_site_time(moment: datetime) -> datetime:
+    """A stored timestamp in the site's time (SQLite hands them back naive: they are UTC)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(SITE_TZ)
 
 
 def landing_dir() -> Path:
@@ -46,10 +53,19 @@ def _airflow_connection_url() -> str | None:
         return None
     from airflow.sdk import BaseHook
 
+    from kawal.errors import StoreConfigError
+
     try:
         return BaseHook.get_connection(STORE_CONN_ID).get_uri()
-    except Exception:  # connection not defined: fall back to the default store
-        return None
+    except Exception as exc:  # the deployment says there is one: never fall back to a local SQLite silently
+        raise StoreConfigError(f"Airflow connection {STORE_CONN_ID!r} for Kawal's store is unusable: {exc}") from None
+
+
+def shown_url(url: str) -> str:
+    """The URL with its password masked, for terminals and logs."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def store_url() -> str:

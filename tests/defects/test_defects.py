@@ -369,3 +369,50 @@ def test_no_smtp_connection_is_one_clear_error_and_keeps_the_outbox(
     with pytest.raises(KawalError, match="no Airflow connection 'smtp_default'"):
         deliver_pending(engine, REGISTER)
     assert count(engine, Notification, Notification.state == "pending") == 1
+
+
+def test_a_retired_kpi_keeps_its_ticket_without_breaking_the_daily_checks(store_url: str) -> None:
+    from dataclasses import replace
+
+    engine = engine_for(store_url)
+    open_for(engine, [scr_day(date(2026, 10, 13), 86.6, "breach")], date(2026, 10, 14))
+    without_scr = replace(REGISTER, kpis=[k for k in REGISTER.kpis if k.id != "scr"])
+    with session_scope(engine) as s:
+        review_repeats_and_effectiveness(s, without_scr, date(2026, 10, 20))
+        escalate(s, without_scr, as_of=date(2026, 10, 30))  # would have escalated scr: skipped, no crash
+        assert s.scalars(select(Notification).where(Notification.kind == "escalation")).all() == []
+
+
+def test_a_message_that_can_never_be_built_is_refused_for_good_not_retried_forever(
+    store_url: str, mail_sink, tmp_path: Path
+) -> None:
+    from kawal.notify.outbox import Mail, enqueue
+    from kawal.pipeline.daily import send_notifications
+
+    engine = engine_for(store_url)
+    pdf = tmp_path / "laporan.pdf"
+    pdf.write_bytes(b"%PDF-1.7 original")
+    with session_scope(engine) as s:
+        enqueue(
+            s,
+            REGISTER,
+            key="t:1",
+            kind="t",
+            ticket_id=None,
+            to=["om"],
+            cc=[],
+            mail=Mail("s", "g", "i", [], "e", []),
+            attachment=pdf,
+            attachment_sha256="0" * 64,
+        )
+        enqueue(
+            s, REGISTER, key="t:2", kind="t", ticket_id=None, to=["om"], cc=[], mail=Mail("ok", "g", "i", [], "e", [])
+        )
+
+    result = send_notifications(store_url=store_url)
+
+    assert result["sent"] == 1 and len(result["refused_for_good"]) == 1
+    assert "changed since it was queued" in result["refused_for_good"][0]
+    assert [m["Subject"] for m in mail_sink.messages()] == ["ok"]
+    assert count(engine, Notification, Notification.state == "failed") == 1
+    assert send_notifications(store_url=store_url) == {"sent": 0, "refused_for_good": []}  # not retried

@@ -255,3 +255,15 @@ def test_monthly_dag_run_delivers_the_report(store, mail_sink, airflow_db) -> No
     sent = len(mail_sink.messages())
     rerun = dag.test(logical_date=datetime(2026, 3, 2, 7, 0, tzinfo=WIB))
     assert str(rerun.state) == "success" and len(mail_sink.messages()) == sent  # a re-run never sends again
+
+
+def test_deadline_dag_run_alerts_when_nothing_was_delivered(store, mail_sink, airflow_db) -> None:  # type: ignore[no-untyped-def]
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(REPO / "dags")).get_dag("kawal_report_deadline")
+
+    run = dag.test(logical_date=datetime(2026, 3, 5, 9, 0, tzinfo=WIB))
+
+    assert str(run.state) == "success"
+    (alert,) = _mails(mail_sink, "belum terkirim")
+    assert "Laporan Capaian KPI 02/2026" in alert["Subject"]

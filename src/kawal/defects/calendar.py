@@ -16,7 +16,15 @@ from functools import cache
 def _holidays(year: int) -> frozenset[date]:
     import holidays
 
-    extra = {date.fromisoformat(d.strip()) for d in os.environ.get("KAWAL_EXTRA_HOLIDAYS", "").split(",") if d.strip()}
+    from kawal.errors import KawalError
+
+    extra = set()
+    for text in os.environ.get("KAWAL_EXTRA_HOLIDAYS", "").split(","):
+        if text.strip():
+            try:
+                extra.add(date.fromisoformat(text.strip()))
+            except ValueError:
+                raise KawalError(f"KAWAL_EXTRA_HOLIDAYS: {text.strip()!r} is not a date YYYY-MM-DD") from None
     return frozenset(holidays.country_holidays("ID", years=year)) | {d for d in extra if d.year == year}
 
 

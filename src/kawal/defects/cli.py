@@ -49,7 +49,12 @@ def defects() -> None:
 
 @defects.command("list")
 @click.option("--all", "show_all", is_flag=True, help="closed tickets too")
-@click.option("--state", default=None, help="only tickets in this state")
+@click.option(
+    "--state",
+    default=None,
+    help="only tickets in this state",
+    type=click.Choice(["open", "analysed", "plan_decided", "monitoring", "closed", "reopened"]),
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_tickets(show_all: bool, state: str | None, fmt: str) -> None:
     """Tickets, newest first (active ones unless --all)."""
@@ -107,6 +112,7 @@ def show(ticket_id: int) -> None:
     from sqlalchemy.orm import Session
 
     from kawal.defects.tickets import effectiveness, ticket
+    from kawal.settings import in_site_time
     from kawal.store.models import DefectEvent, DefectOccurrence, RecoveryAction
 
     register, engine = _context()
@@ -141,7 +147,7 @@ def show(ticket_id: int) -> None:
         click.echo("  riwayat:")
         for e in session.scalars(select(DefectEvent).where(DefectEvent.ticket_id == t.id).order_by(DefectEvent.id)):
             move = f"{e.from_state} → {e.to_state}" if e.from_state != e.to_state else e.to_state
-            click.echo(f"    {e.at:%Y-%m-%d %H:%M} {e.actor:<16} {e.action:<20} {move}")
+            click.echo(f"    {in_site_time(e.at):%Y-%m-%d %H:%M} WIB {e.actor:<16} {e.action:<20} {move}")
 
 
 def _act(fn, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kawal.notify.outbox import Mail, enqueue
+from kawal.periods import daily_run_logical_date
 from kawal.register import Direction, Kpi, Register
 from kawal.store.models import DefectTicket, KpiValue, RecoveryAction
 
@@ -343,7 +344,9 @@ def data_incident(session: Session, register: Register, t: DefectTicket, source:
             facts=[("Tiket", f"#{t.id}"), ("Sumber", source), ("Tanggal data", day.isoformat()), ("Masalah", problem)],
             expected="Perbaiki atau minta ulang ekspor, letakkan di folder landing, lalu jalankan ulang hari tersebut.",
             how_to_act=[
-                f"airflow tasks clear kawal_daily_kpis -t ingest_{source} -s {day} -e {day + timedelta(days=1)}",
+                # the run that processes `day` fires at 01:00 WIB the next day (its logical date)
+                f"airflow tasks clear kawal_daily_kpis -t '^ingest_{source}$' --downstream --yes "
+                f"-s {daily_run_logical_date(day).isoformat()} -e {daily_run_logical_date(day).isoformat()}",
                 f'kawal defects analyse {t.id} --as <data-engineer> --root-cause "…" --coordinated-with "…" '
                 '--recommendation "…"',
             ],

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -254,6 +254,8 @@ def review_repeats_and_effectiveness(session: Session, register: Register, day: 
     for t in session.scalars(
         select(DefectTicket).where(DefectTicket.active_key.is_not(None), DefectTicket.kind == "kpi_defect")
     ).all():
+        if not register.has_kpi(t.subject):  # a retired KPI's ticket is closed by people, not judged
+            continue
         kpi = register.kpi(t.subject)
         if not t.repeat_flag and kpi.period is Period.daily:
             recent = session.scalars(
@@ -263,6 +265,7 @@ def review_repeats_and_effectiveness(session: Session, register: Register, day: 
                     KpiValue.scope == t.scope,
                     KpiValue.period_type == "day",
                     KpiValue.period_start <= day,
+                    KpiValue.period_start > day - timedelta(days=rule.periods),
                 )
                 .order_by(KpiValue.period_start.desc())
                 .limit(rule.periods)
@@ -291,6 +294,8 @@ def escalate(session: Session, register: Register, as_of: date) -> None:
             DefectTicket.analysis_due < as_of,
         )
     ).all():
+        if not register.has_kpi(t.subject):
+            continue
         if messages.analysis_overdue(session, register, t, as_of):
             record(session, t, "escalated", "kawal", details={"reason": "analysis overdue", "due": t.analysis_due})
     for action in session.scalars(

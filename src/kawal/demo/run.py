@@ -86,11 +86,11 @@ def _run(first: date, kawal_home: Path, env: dict, sink, *, seed: int, calls_per
     echo(f"[2/4] Airflow metadata DB ({env['AIRFLOW_HOME']}/airflow.db) dan store Kawal")
     t0 = time.monotonic()
     migrate_airflow_db(env, logs / "airflow-db-migrate.log")
-    from kawal.settings import store_url
+    from kawal.settings import shown_url, store_url
     from kawal.store import engine_for
 
     engine = engine_for()
-    echo(f"      siap dalam {time.monotonic() - t0:.1f} s · store: {store_url()}")
+    echo(f"      siap dalam {time.monotonic() - t0:.1f} s · store: {shown_url(store_url())}")
 
     from kawal.periods import daily_run_logical_date, days_of_month
 
@@ -154,7 +154,7 @@ def _run(first: date, kawal_home: Path, env: dict, sink, *, seed: int, calls_per
         pending = session.scalar(select(func.count()).select_from(Notification).where(Notification.state != "sent"))
     echo(f"Tiket defect & insiden data: {len(tickets)}")
     for t in tickets:
-        subject = register.kpi(t.subject).name_id if t.kind == "kpi_defect" else f"data {t.subject}"
+        subject = register.kpi(t.subject).name_id if register.has_kpi(t.subject) else f"data {t.subject}"
         echo(
             f"  #{t.id:<3} {subject[:44]:<44} {t.state:<9} {t.severity:<8} dibuka {t.opened_on} "
             f"{occurrences.get(t.id, 0)}× PIC {t.responsible}{' ↻ berulang' if t.repeat_flag else ''}"

@@ -211,8 +211,30 @@ def _first(mask: pd.Series) -> int:
     return int(mask.to_numpy().nonzero()[0][0])
 
 
+def redacted(value: str) -> str:
+    """A cell as shown in an error: long digit runs (phone numbers, CIF) are masked, long text cut.
+
+    Error lines reach logs, data-incident mails and the store; a shifted row can put a customer's
+    phone number into any column, so it must never be quoted in the clear.
+    """
+    import re
+
+    text = str(value)
+    if sum(c.isdigit() for c in text) >= 8:  # 0812-3456-7890, +62 812 3456 7890, a CIF …
+        seen = 0
+
+        def mask(m: re.Match[str]) -> str:
+            nonlocal seen
+            seen += 1
+            return m.group() if seen <= 2 else "•"
+
+        text = re.sub(r"\d", mask, text)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
 def read_source(spec: SourceSpec, path: Path) -> pd.DataFrame:
     """Read and check one day file of ``spec``; returns its columns typed (numbers as float64)."""
+    import numpy as np
     import pandas as pd
 
     try:
@@ -233,7 +255,7 @@ def read_source(spec: SourceSpec, path: Path) -> pd.DataFrame:
         raise SourceFileError(path, f"header only, no {spec.name} rows")
 
     def fail(i: int, column: str, problem: str, n_bad: int) -> SourceFileError:
-        value = rows[column].iloc[i]
+        value = redacted(rows[column].iloc[i])
         more = f" ({n_bad} bad row(s) in all)" if n_bad > 1 else ""
         return SourceFileError(path, f"row {i + 2}, column {column}: {value!r} {problem}{more}")
 
@@ -250,7 +272,7 @@ def read_source(spec: SourceSpec, path: Path) -> pd.DataFrame:
             bad = ~number.isin([0, 1])
             problem = "is not a flag (0 or 1)"
         else:
-            bad = number.isna()
+            bad = number.isna() | ~np.isfinite(number.fillna(0))  # "inf" and 1e400 are no durations
             if col.kind == "count":
                 bad |= number.notna() & (number % 1 != 0)
             if col.minimum is not None:

@@ -168,16 +168,13 @@ def rows_in_scope(rows: pd.DataFrame, params: _Params) -> pd.DataFrame:
     return rows.loc[_mask(rows, params.where)] if params.where else rows
 
 
-_where = rows_in_scope
-
-
 # --- kinds ------------------------------------------------------------------------------------
 
 
 def success_call_ratio(rows: pd.DataFrame, p: ScrParams) -> Components:
     """Answered / (offered − short abandons): a caller who gave up within ``short_abandon_s`` seconds
     (misdial, instant hang-up) gave the center no real chance to answer."""
-    rows = _where(rows, p)
+    rows = rows_in_scope(rows, p)
     answered = rows["outcome"].eq("answered")
     short_abandoned = rows["outcome"].eq("abandoned") & (rows["wait_s"] < p.short_abandon_s)
     return Components(float(answered.sum()), float(len(rows) - short_abandoned.sum()))
@@ -185,14 +182,14 @@ def success_call_ratio(rows: pd.DataFrame, p: ScrParams) -> Components:
 
 def response_time(rows: pd.DataFrame, p: InteractionParams) -> Components:
     """Σ seconds waited by answered interactions / answered interactions (average speed of answer)."""
-    rows = _where(rows, p)
+    rows = rows_in_scope(rows, p)
     answered = rows["outcome"].eq("answered")
     return Components(float(rows.loc[answered, "wait_s"].sum()), float(answered.sum()))
 
 
 def average_handling_time(rows: pd.DataFrame, p: InteractionParams) -> Components:
     """Σ (talk + hold + after-call work) of answered interactions / answered interactions."""
-    rows = _where(rows, p)
+    rows = rows_in_scope(rows, p)
     answered = rows.loc[rows["outcome"].eq("answered")]
     handling = answered["talk_s"] + answered["hold_s"] + answered["acw_s"]
     return Components(float(handling.sum()), float(len(answered)))
@@ -200,25 +197,25 @@ def average_handling_time(rows: pd.DataFrame, p: InteractionParams) -> Component
 
 def ratio_of_sums(rows: pd.DataFrame, p: RatioParams) -> Components:
     """Σ numerator column / Σ denominator column (e.g. filled seats / required seats)."""
-    rows = _where(rows, p)
+    rows = rows_in_scope(rows, p)
     return Components(float(rows[p.numerator].sum()), float(rows[p.denominator].sum()))
 
 
 def mean(rows: pd.DataFrame, p: MeanParams) -> Components:
     """Σ column / number of rows (e.g. mean test score)."""
-    rows = _where(rows, p)
+    rows = rows_in_scope(rows, p)
     return Components(float(rows[p.column].sum()), float(len(rows)))
 
 
 def share(rows: pd.DataFrame, p: ShareParams) -> Components:
     """Rows meeting ``condition`` / all rows (e.g. satisfied survey responses / responses)."""
-    rows = _where(rows, p)
+    rows = rows_in_scope(rows, p)
     return Components(float(_mask(rows, p.condition).sum()), float(len(rows)))
 
 
 def availability(rows: pd.DataFrame, p: AvailabilityParams) -> Components:
     """(Σ scheduled − Σ downtime) / Σ scheduled service time."""
-    rows = _where(rows, p)
+    rows = rows_in_scope(rows, p)
     scheduled = float(rows[p.scheduled].sum())
     return Components(scheduled - float(rows[p.downtime].sum()), scheduled)
 
@@ -226,7 +223,7 @@ def availability(rows: pd.DataFrame, p: AvailabilityParams) -> Components:
 def attrition_rate(rows: pd.DataFrame, p: AttritionParams) -> Components:
     """Leavers / headcount. Headcount is a *stock*: over a period the denominator is the average
     daily headcount, not the sum (see :attr:`FormulaKind.stock_denominator`)."""
-    rows = _where(rows, p)
+    rows = rows_in_scope(rows, p)
     return Components(float(rows[p.leavers].sum()), float(rows[p.headcount].sum()))
 
 

@@ -143,7 +143,7 @@ def render_attainment(rows: list[Attainment], register: Register, first: date) -
         f"Capaian KPI {_month_name(first)} · register revisi {revision.rev if revision else '—'}"
         + (f" (berlaku {revision.effective_from})" if revision else ""),
     ]
-    widths = [52, 10, 10, 10, 16, 8, 9]
+    widths = [52, 10, 10, 10, 21, 8, 9]
     category = None
     for a in rows:
         if a.kpi.category is not category:

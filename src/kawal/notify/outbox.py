@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
@@ -155,8 +155,11 @@ def _smtp_send(conn_id: str, messages: list[EmailMessage]) -> list[Exception | N
             client = hook._smtp_client
             for msg in messages:
                 try:
-                    client.send_message(msg)
+                    refused = client.send_message(msg)
+                    # a partly refused mail was delivered to the others: sent, with the refusals on record
                     results.append(None)
+                    if refused:
+                        log.warning("%s: recipients refused by the server: %s", msg["X-Kawal-Key"], sorted(refused))
                 except Exception as exc:  # one refused message must not stop the others
                     results.append(exc)
     except Exception as exc:  # no connection / server down: every message stays pending
@@ -179,8 +182,9 @@ def _require_connection(conn_id: str) -> None:
 @dataclass(frozen=True)
 class DeliveryReport:
     sent: int
-    failed: int
+    failed: int  # transient: still pending, retried by the next delivery
     errors: list[str]
+    refused: list[str] = field(default_factory=list)  # permanent: state 'failed', never sent
 
 
 def deliver_pending(engine: Engine, register: Register, *, conn_id: str | None = None) -> DeliveryReport:
@@ -210,7 +214,7 @@ def deliver_pending(engine: Engine, register: Register, *, conn_id: str | None =
             if result.rowcount == 1:
                 claimed.append(nid)
     if not claimed:
-        return DeliveryReport(0, 0, [])
+        return DeliveryReport(0, 0, [], [])
     with session_scope(engine) as session:
         rows = [session.get(Notification, nid) for nid in claimed]
         built: list[EmailMessage | Exception] = []
@@ -223,7 +227,8 @@ def deliver_pending(engine: Engine, register: Register, *, conn_id: str | None =
     ready = [m for m in built if isinstance(m, EmailMessage)]
     sent_results = iter(_smtp_send(conn_id, ready) if ready else [])
     results = [m if isinstance(m, Exception) else next(sent_results) for m in built]
-    errors = []
+    errors: list[str] = []
+    permanent: list[str] = []
     with session_scope(engine) as session:
         for nid, error in zip(claimed, results, strict=True):
             n = session.get(Notification, nid)
@@ -232,9 +237,15 @@ def deliver_pending(engine: Engine, register: Register, *, conn_id: str | None =
             n.claimed_at = None
             if error is None:
                 n.state, n.sent_at, n.last_error = "sent", datetime.now(UTC), None
+            elif isinstance(error, KawalError):  # cannot ever be built (e.g. its PDF changed): retrying won't help
+                n.state, n.last_error = "failed", str(error)[:500]
+                permanent.append(f"notification {nid} ({n.dedup_key}): {n.last_error}")
+                log.error("notification %s will not be sent: %s", n.dedup_key, n.last_error)
             else:
                 n.state, n.last_error = "pending", f"{type(error).__name__}: {error}"[:500]
                 errors.append(f"notification {nid} ({n.dedup_key}): {n.last_error}")
     sent = sum(e is None for e in results)
-    log.info("notifications: %d sent, %d failed (will be retried)", sent, len(errors))
-    return DeliveryReport(sent, len(errors), errors)
+    log.info(
+        "notifications: %d sent, %d failed (will be retried), %d refused for good", sent, len(errors), len(permanent)
+    )
+    return DeliveryReport(sent, len(errors), errors, permanent)

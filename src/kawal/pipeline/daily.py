@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from kawal.errors import KawalError, SourceFileError
 from kawal.ingest.sources import locate_day_file, read_source, sha256_of, source_spec
@@ -141,6 +141,13 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
             raise SourceFileError(path, f"changed or removed since batch {batch_id} was ingested; re-run the day")
         rows = read_source(source_spec(batch.source), path)
         day = batch.business_date
+        if session.bind.dialect.name == "postgresql":
+            # Two days of one source and month computed at once would each total the month without
+            # the other's uncommitted day (last commit wins): one roll-up at a time per source × month.
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": f"kawal-rollup:{batch.source}:{day:%Y-%m}"},
+            )
         ids = [k.id for k in kpis]
         rules = rollup_rules(kpis)
         by_id = {k.id: k for k in kpis}
@@ -218,4 +225,4 @@ def send_notifications(*, store_url: str | None = None) -> dict:
     report = deliver_pending(engine_for(store_url), load_register())
     if report.failed:
         raise RuntimeError(f"{report.failed} notification(s) not delivered, will retry: {report.errors[0]}")
-    return {"sent": report.sent}
+    return {"sent": report.sent, "refused_for_good": report.refused}

@@ -89,9 +89,12 @@ class Period(StrEnum):
 class Person(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="id used by KPIs and lists")
-    name: str = Field(min_length=1, description="full name as it appears in reports")
+    # no control characters: names go into mail headers and PDF text
+    name: str = Field(min_length=1, pattern=r"^[^\x00-\x1f\x7f]+$", description="full name as it appears in reports")
     email: str = Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$", description="mail address")
-    role: str = Field(description="function, e.g. Manajer Operasional, Supervisor Quality")
+    role: str = Field(
+        pattern=r"^[^\x00-\x1f\x7f]*$", description="function, e.g. Manajer Operasional, Supervisor Quality"
+    )
 
 
 class People(BaseModel):
@@ -189,14 +192,20 @@ class Register:
     procedure: Procedure = field(default_factory=Procedure)
 
     def kpi(self, kpi_id: str) -> Kpi:
-        return next(k for k in self.kpis if k.id == kpi_id)
+        from kawal.errors import KawalError
+
+        found = next((k for k in self.kpis if k.id == kpi_id), None)
+        if found is None:
+            raise KawalError(
+                f"KPI {kpi_id!r} is not in the register (retired or renamed?): see kpi_rules/register.yaml"
+            )
+        return found
+
+    def has_kpi(self, kpi_id: str) -> bool:
+        return any(k.id == kpi_id for k in self.kpis)
 
     def for_source(self, source: str) -> list[Kpi]:
         return [k for k in self.kpis if k.source == source]
-
-    @property
-    def sources(self) -> list[str]:
-        return sorted({k.source for k in self.kpis})
 
     def revision_in_force(self, day: date) -> Revision | None:
         in_force = [r for r in self.revisions if r.effective_from <= day]

@@ -52,7 +52,10 @@ def load_procedure(directory: Path) -> Procedure:
     if not path.is_file():
         return Procedure()
     try:
-        return Procedure.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        from kawal.register.check import _unique_key_loader
+
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_unique_key_loader())  # noqa: S506 - a SafeLoader
+        return Procedure.model_validate(data or {})
     except yaml.YAMLError as exc:
         raise KawalError(f"{path}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     except ValidationError as exc:

@@ -261,7 +261,10 @@ def build_context(
             for a in actions
             if a.ticket_id == tid
         ]
-        subject = register.kpi(t.subject).name_id if t.kind == "kpi_defect" else f"data {t.subject}"
+        if t.kind == "data_incident":
+            subject = f"data {t.subject}"
+        else:  # a KPI retired from the register keeps its tickets under its id
+            subject = register.kpi(t.subject).name_id if register.has_kpi(t.subject) else t.subject
         severity_id = {"minor": "minor", "major": "mayor", "critical": "kritis"}
         defect_lines.append(
             DefectLine(

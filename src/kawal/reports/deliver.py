@@ -86,13 +86,15 @@ class DeliveryStatus:
 
 
 def _status(d: ReportDelivery, n: Notification, new: bool) -> DeliveryStatus:
+    from kawal.settings import in_site_time
+
     return DeliveryStatus(
         d.month.strftime("%Y-%m"),
         d.edition,
         d.pdf_path,
         d.pdf_sha256,
         n.state,
-        n.sent_at.isoformat() if n.sent_at else None,
+        in_site_time(n.sent_at).strftime("%Y-%m-%d %H:%M:%S WIB") if n.sent_at else None,
         n.message_id,
         n.to_addrs,
         n.cc_addrs,

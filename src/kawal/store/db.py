@@ -58,9 +58,20 @@ def migrate(engine: Engine) -> None:
 
 def engine_for(url: str | None = None, *, upgrade: bool = True) -> Engine:
     """The store's engine (cached per URL), migrated to the newest schema unless ``upgrade=False``."""
-    engine = _engine(url or store_url())
-    if upgrade:
-        migrate(engine)
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    from kawal.errors import StoreConfigError
+    from kawal.settings import shown_url
+
+    url = url or store_url()
+    try:
+        engine = _engine(url)
+        if upgrade:
+            migrate(engine)
+    except (ArgumentError, ModuleNotFoundError) as exc:
+        raise StoreConfigError(f"Kawal's store URL {shown_url(url)!r} is not usable: {exc}") from None
+    except OperationalError as exc:  # unreachable server: transient, so a task's retry may succeed
+        raise OperationalError(f"Kawal's store at {shown_url(url)} is unreachable", exc.params, exc.orig) from None
     return engine
 
 
