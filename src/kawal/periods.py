@@ -38,6 +38,11 @@ def parse_month(text: str) -> date:
         raise ValueError(f"month {text!r} is not in the form YYYY-MM (e.g. 2026-10)") from None
 
 
+def is_complete_month(period_start: date, days_covered: int) -> bool:
+    """A month's value is final once every one of its days has been delivered."""
+    return days_covered >= calendar.monthrange(period_start.year, period_start.month)[1]
+
+
 def days_of_month(first: date) -> list[date]:
     n = calendar.monthrange(first.year, first.month)[1]
     return [first.replace(day=d) for d in range(1, n + 1)]

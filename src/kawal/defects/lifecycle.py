@@ -49,6 +49,10 @@ class State(StrEnum):
         }[self.value]
 
 
+#: Severity as the site says it (Indonesian), for mails and the report.
+SEVERITY_LABEL_ID = {"minor": "minor", "major": "mayor", "critical": "kritis"}
+
+
 class Role(StrEnum):
     pic = "pic"  # the KPI's PIC (Responsible)
     accountable = "accountable"  # the Operations Manager

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kawal.defects.lifecycle import SEVERITY_LABEL_ID
+from kawal.kpis.evaluation import Status
 from kawal.notify.outbox import Mail, enqueue
 from kawal.periods import daily_run_logical_date
 from kawal.register import Direction, Kpi, Register
@@ -19,14 +21,6 @@ from kawal.store.models import DefectTicket, KpiValue, RecoveryAction
 
 if TYPE_CHECKING:
     from kawal.store.kpi_values import KpiValueRow
-
-EVALUATION_ID = {
-    "met": "tercapai",
-    "at_risk": "waspada",
-    "breach": "tidak tercapai",
-    "not_evaluable": "tidak dapat dinilai",
-}
-SEVERITY_ID = {"minor": "minor", "major": "mayor", "critical": "kritis"}
 
 
 def _num(value: float | None) -> str:
@@ -68,13 +62,13 @@ def _recent(session: Session, kpi: Kpi, scope: str, day: date) -> list[tuple[str
         )
         .order_by(KpiValue.period_start)
     ).all()
-    return [(r.period_start.isoformat(), _num(r.value), EVALUATION_ID.get(r.evaluation, r.evaluation)) for r in rows]
+    return [(r.period_start.isoformat(), _num(r.value), Status(r.evaluation).label_id) for r in rows]
 
 
 def _facts(register: Register, t: DefectTicket, kpi: Kpi, row: KpiValueRow) -> list[tuple[str, str]]:
     period = _date(row.period_start) if row.period_type == "day" else row.period_start.strftime("%m/%Y")
     return [
-        ("Tiket", f"#{t.id} ({SEVERITY_ID[t.severity]})"),
+        ("Tiket", f"#{t.id} ({SEVERITY_LABEL_ID[t.severity]})"),
         ("KPI", f"{kpi.name_id} ({kpi.id})"),
         ("Lingkup", "eksternal (kontraktual)" if kpi.scope.value == "external" else "internal"),
         ("Periode", period),
@@ -166,7 +160,7 @@ def analysis_submitted(session: Session, register: Register, t: DefectTicket) ->
             greeting=f"Yth. {_name(register, accountable)},",
             intro=f"{_name(register, kpi.pic)} telah menyampaikan analisis dan rekomendasi untuk tiket #{t.id}.",
             facts=[
-                ("Tiket", f"#{t.id} ({SEVERITY_ID[t.severity]})"),
+                ("Tiket", f"#{t.id} ({SEVERITY_LABEL_ID[t.severity]})"),
                 ("KPI", f"{kpi.name_id} ({kpi.id})"),
                 ("Akar masalah", t.root_cause or ""),
                 ("Dikoordinasikan dengan", t.coordinated_with or "—"),
@@ -235,7 +229,7 @@ def analysis_overdue(session: Session, register: Register, t: DefectTicket, as_o
                 f"({register.procedure.defects.analysis_due_working_days} hari kerja, tanpa hari libur nasional)."
             ),
             facts=[
-                ("Tiket", f"#{t.id} ({SEVERITY_ID[t.severity]})"),
+                ("Tiket", f"#{t.id} ({SEVERITY_LABEL_ID[t.severity]})"),
                 ("KPI", f"{kpi.name_id} ({kpi.id})"),
                 ("PIC", _name(register, kpi.pic)),
                 ("Dibuka", _date(t.notified_on)),

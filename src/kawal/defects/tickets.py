@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from kawal.defects import messages
 from kawal.defects.calendar import add_working_days
 from kawal.defects.lifecycle import PlannedAction, Refused, State, check_allowed, record
 from kawal.errors import KawalError
+from kawal.periods import is_complete_month
 from kawal.register import Kpi, Period, Register, Scope
 from kawal.store.models import DefectOccurrence, DefectTicket, KpiValue, RecoveryAction
 
@@ -51,7 +51,7 @@ def _severity(register: Register, kpi: Kpi, value: float | None, target: float |
 
 
 def _final_month(row: KpiValueRow) -> bool:
-    return row.days_covered >= calendar.monthrange(row.period_start.year, row.period_start.month)[1]
+    return is_complete_month(row.period_start, row.days_covered)
 
 
 def _raises_defect(kpi: Kpi, row: KpiValueRow) -> bool:
@@ -235,10 +235,7 @@ def effectiveness(session: Session, register: Register, t: DefectTicket) -> tupl
     ).all()
     streak = 0
     for v in values:
-        if (
-            period_type == "month"
-            and v.days_covered < calendar.monthrange(v.period_start.year, v.period_start.month)[1]
-        ):
+        if period_type == "month" and not is_complete_month(v.period_start, v.days_covered):
             continue  # a month still under way proves nothing yet
         if v.evaluation == "breach":
             streak = 0

@@ -13,8 +13,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from kawal.defects.lifecycle import State
+from kawal.defects.lifecycle import SEVERITY_LABEL_ID, State
 from kawal.ingest.sources import SOURCES
+from kawal.kpis.summary import format_number
 from kawal.periods import days_of_month
 from kawal.register import Category, Direction, Kpi, Period, Register, Scope
 from kawal.reports.labels import LABELS, LOCALES
@@ -101,12 +102,6 @@ class ReportContext:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def _fmt(value: float | None, locale: str, pattern: str = "#,##0.0") -> str:
-    from babel.numbers import format_decimal
-
-    return "—" if value is None else format_decimal(value, format=pattern, locale=locale)
 
 
 def _month_label(day: date, locale: str) -> str:
@@ -201,7 +196,7 @@ def build_context(
         prev = month_values.get((kpi.id, months[-2])) if len(months) > 1 else None
         change = "—"
         if v and v.value is not None and prev and prev.value is not None:
-            change = ("+" if v.value >= prev.value else "") + _fmt(v.value - prev.value, locale)
+            change = ("+" if v.value >= prev.value else "") + format_number(v.value - prev.value, locale)
         sign = "≥" if kpi.direction is Direction.higher_is_better else "≤"
         return KpiLine(
             id=kpi.id,
@@ -209,14 +204,17 @@ def build_context(
             unit=kpi.unit.label_id,
             scope=labels[kpi.scope.value],
             external=kpi.scope is Scope.external,
-            target="—" if target is None else f"{sign} {_fmt(target.value, locale)}",
-            actual=_fmt(v.value if v else None, locale),
+            target="—" if target is None else f"{sign} {format_number(target.value, locale)}",
+            actual=format_number(v.value if v else None, locale),
             value=v.value if v else None,
             status=status.value,
             status_label=labels[status.value],
             change=change,
             trend=[
-                (m.strftime("%m/%y"), _fmt(mv.value if (mv := month_values.get((kpi.id, m))) else None, locale))
+                (
+                    m.strftime("%m/%y"),
+                    format_number(mv.value if (mv := month_values.get((kpi.id, m))) else None, locale),
+                )
                 for m in months
             ],
             days=f"{v.days_covered if v else 0}/{len(days)}",
@@ -265,14 +263,13 @@ def build_context(
             subject = f"data {t.subject}"
         else:  # a KPI retired from the register keeps its tickets under its id
             subject = register.kpi(t.subject).name_id if register.has_kpi(t.subject) else t.subject
-        severity_id = {"minor": "minor", "major": "mayor", "critical": "kritis"}
         defect_lines.append(
             DefectLine(
                 tid,
                 t.kind,
                 subject,
                 State(t.state).label_id if lang == "id" else t.state.replace("_", " "),
-                severity_id[t.severity] if lang == "id" else t.severity,
+                SEVERITY_LABEL_ID[t.severity] if lang == "id" else t.severity,
                 t.opened_on.isoformat(),
                 sum(1 for o in occurrences if o.ticket_id == tid),
                 _person(register, t.responsible) if t.kind == "kpi_defect" else "data engineering",
