@@ -10,6 +10,7 @@ MONTH ?= 2026-10
 # Every generated file (Airflow home, SQLite files, landing data, PDFs, mail) lives under var/.
 export KAWAL_HOME := $(CURDIR)/var
 export KAWAL_RULES_DIR := $(CURDIR)/kpi_rules
+export KAWAL_MAPPINGS_DIR := $(CURDIR)/mappings
 export GX_ANALYTICS_ENABLED := false
 
 .PHONY: install demo test lint fmt lock clean help

@@ -237,11 +237,13 @@ def kpi_attainment(month) -> None:  # type: ignore[no-untyped-def]
 
 def _register_subcommands() -> None:
     from kawal.defects.cli import defects, notify
+    from kawal.ingest.cli import sources
     from kawal.reports.cli import report
 
     main.add_command(defects)
     main.add_command(notify)
     main.add_command(report)
+    main.add_command(sources)
 
 
 _register_subcommands()

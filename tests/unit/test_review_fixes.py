@@ -18,6 +18,8 @@ def test_customer_numbers_are_masked_in_error_messages(tmp_path: Path) -> None:
     assert redacted("0812-3456-7890") == "08••-••••-••••"
     assert redacted("+62 812 3456 7890") == "+62 ••• •••• ••••"
     assert redacted("abc") == "abc"  # short values stay readable
+    assert redacted("2026-10-01 09:00") == "2026-10-01 09:00"  # dates are not personal data
+    assert redacted("01/10/2026 09:00:00") == "01/10/2026 09:00:00"
     path = tmp_path / "interactions_2026-10-01.csv"
     path.write_text(HEADER + "1,voice,gadai,2026-10-01T09:00:00+07:00,answered,0812-3456-7890,180,0,20\n")
     with pytest.raises(SourceFileError) as err:

@@ -220,7 +220,9 @@ def redacted(value: str) -> str:
     import re
 
     text = str(value)
-    if sum(c.isdigit() for c in text) >= 8:  # 0812-3456-7890, +62 812 3456 7890, a CIF …
+    # dates stay readable (2026-10-01, 01/10/2026 09:00); a phone's 4-4-4 groups are not date-shaped
+    date_shaped = re.search(r"(?<!\d)\d{1,4}[-/]\d{1,2}[-/]\d{1,4}(?!\d)", text) is not None
+    if not date_shaped and sum(c.isdigit() for c in text) >= 8:  # 0812-3456-7890, +62 812 3456 7890, a CIF …
         seen = 0
 
         def mask(m: re.Match[str]) -> str:
@@ -232,19 +234,33 @@ def redacted(value: str) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def read_source(spec: SourceSpec, path: Path) -> pd.DataFrame:
-    """Read and check one day file of ``spec``; returns its columns typed (numbers as float64)."""
-    import numpy as np
+def read_csv_strings(path: Path, *, delimiter: str = ",", encoding: str = "utf-8") -> pd.DataFrame:
+    """Every cell as text (no guessing of types or NA markers); bad files are one clear error."""
     import pandas as pd
 
     try:
-        rows = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, sep=delimiter)
     except pd.errors.EmptyDataError:
         raise SourceFileError(path, "file has no header and no rows") from None
     except UnicodeDecodeError as exc:
-        raise SourceFileError(path, f"not UTF-8 text (byte {exc.start})") from None
+        raise SourceFileError(path, f"not {encoding.upper()} text (byte {exc.start})") from None
     except pd.errors.ParserError as exc:
         raise SourceFileError(path, f"not a readable CSV: {str(exc).strip()}") from None
+
+
+def read_source(spec: SourceSpec, path: Path) -> pd.DataFrame:
+    """Read and check one day file of ``spec``; returns its columns typed (numbers as float64)."""
+    return check_rows(spec, read_csv_strings(path), path)
+
+
+def check_rows(spec: SourceSpec, rows: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Check text cells against the canonical layout of ``spec`` and type them.
+
+    A row is named by its line in ``path`` (header = line 1): ``rows``' index must be the 0-based
+    position of the row in that file (kept through any filtering of a mapped export).
+    """
+    import numpy as np
+    import pandas as pd
 
     missing = [c for c in spec.column_names if c not in rows.columns]
     if missing:
@@ -257,7 +273,7 @@ def read_source(spec: SourceSpec, path: Path) -> pd.DataFrame:
     def fail(i: int, column: str, problem: str, n_bad: int) -> SourceFileError:
         value = redacted(rows[column].iloc[i])
         more = f" ({n_bad} bad row(s) in all)" if n_bad > 1 else ""
-        return SourceFileError(path, f"row {i + 2}, column {column}: {value!r} {problem}{more}")
+        return SourceFileError(path, f"row {rows.index[i] + 2}, column {column}: {value!r} {problem}{more}")
 
     for col in spec.columns:
         raw = rows[col.name]
@@ -291,6 +307,7 @@ def read_source(spec: SourceSpec, path: Path) -> pd.DataFrame:
             i = _first(bad)
             raise SourceFileError(
                 path,
-                f"row {i + 2}: {small} ({rows[small].iloc[i]:g}) is greater than {large} ({rows[large].iloc[i]:g})",
+                f"row {rows.index[i] + 2}: {small} ({rows[small].iloc[i]:g}) is greater than "
+                f"{large} ({rows[large].iloc[i]:g})",
             )
     return rows

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select, text
 
 from kawal.errors import KawalError, SourceFileError
-from kawal.ingest.sources import locate_day_file, read_source, sha256_of, source_spec
+from kawal.ingest.mapping import locate_and_read, reread
+from kawal.ingest.sources import sha256_of, source_spec
 from kawal.kpis.evaluation import evaluate_row
 from kawal.periods import days_of_month, month_start
 from kawal.register import Kpi, load_register
@@ -44,12 +45,11 @@ def ingest_source_day(
     source: str, day: date, *, landing: Path | None = None, store_url: str | None = None
 ) -> IngestResult:
     """Check the day's file of ``source`` and record its batch (once per distinct delivery)."""
-    spec = source_spec(source)
+    source_spec(source)  # an unknown source is a clear error before any file is touched
     landing = landing or landing_dir()
     engine = engine_for(store_url)
     try:
-        found = locate_day_file(landing, source, day)
-        rows = read_source(spec, found.path)
+        found, rows = locate_and_read(source, day, landing)  # through the source's mapping, if any
     except SourceFileError as exc:
         # Bad or missing data is a data incident for data engineering (its own transaction, so it
         # is recorded although the task fails), never a KPI defect: no value is stored for the day.
@@ -139,7 +139,7 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
         path = landing / batch.file_name
         if not path.is_file() or sha256_of(path) != batch.checksum_sha256:
             raise SourceFileError(path, f"changed or removed since batch {batch_id} was ingested; re-run the day")
-        rows = read_source(source_spec(batch.source), path)
+        rows = reread(batch.source, batch.file_name, landing)
         day = batch.business_date
         if session.bind.dialect.name == "postgresql":
             # Two days of one source and month computed at once would each total the month without

@@ -1,0 +1,67 @@
+"""``kawal sources check MAPPING FILE``: dry-run a mapping on an export before it goes live."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from kawal.errors import KawalError, SourceFileError
+
+
+@click.group("sources")
+def sources() -> None:
+    """Canonical sources and the mappings that feed them from vendor exports."""
+
+
+@sources.command("check")
+@click.argument("mapping", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("export", type=click.Path(dir_okay=False, path_type=Path))
+def check(mapping: Path, export: Path) -> None:
+    """Map EXPORT with MAPPING (a mappings/*.yaml file): what mapped, what failed, the KPIs it gives."""
+    from kawal.ingest.mapping import apply_mapping, load_mapping, read_mapped
+    from kawal.ingest.sources import read_csv_strings
+    from kawal.pipeline.daily import kpi_day_rows
+    from kawal.register import load_register
+
+    m = load_mapping(mapping)
+    if not export.is_file():
+        raise KawalError(f"{export}: no such file")
+    raw = read_csv_strings(export, delimiter=m.file.delimiter, encoding=m.file.encoding)
+    click.echo(f"mapping {m.name}: {export.name} → canonical source {m.source}")
+    click.echo(f"  {len(raw)} row(s) read, {len(raw.columns)} column(s): {', '.join(map(str, raw.columns))}")
+    for column, rule in m.columns.items():
+        origin = rule.from_ or (
+            f"= {rule.value!r}"
+            if rule.value is not None
+            else f"seconds {rule.between.start} → {'/'.join(rule.between.end)}"
+        )
+        how = ", ".join(
+            x
+            for x in (
+                f"map {len(rule.map)} value(s)" if rule.map else "",
+                f"duration {rule.duration}" if rule.duration else "",
+                f"timestamp {rule.timestamp}" if rule.timestamp else "",
+            )
+            if x
+        )
+        click.echo(f"  {column:<15} ← {origin}" + (f"  ({how})" if how else ""))
+    unused = sorted(set(map(str, raw.columns)) - m.vendor_columns())
+    if unused:
+        click.echo(f"  not read (dropped, never stored): {', '.join(unused)}")
+    try:
+        kept = len(apply_mapping(m, raw, export))
+        rows = read_mapped(m, export)
+    except SourceFileError as exc:
+        click.echo(f"FAILED: {exc}")
+        raise SystemExit(1) from None
+    click.echo(f"  {kept} row(s) after filters, all valid")
+    register = load_register()
+    kpis = register.for_source(m.source)
+    click.echo(f"KPI components this export gives ({len(kpis)} KPI(s), overall):")
+    for row in kpi_day_rows(kpis, rows, date.today(), None):
+        if row.scope == "all":
+            kpi = register.kpi(row.kpi_id)
+            value = "—" if row.value is None else f"{row.value:.2f} {kpi.unit.label_id}"
+            click.echo(f"  {row.kpi_id:<24} {row.numerator:>14.1f} / {row.denominator:<12.1f} = {value}")
