@@ -72,7 +72,8 @@ def test_export_maps_to_canonical_rows(tmp_path: Path) -> None:
         ),
         (
             ROWS[0].replace("0:03:00", "3 menit"),
-            "row 2, column talk_s: '3 menit' is not a number from 0 [talk_s ← TalkTime, mapping genesys-interactions]",
+            "row 2, column talk_s: '3 menit' is not a number from 0 to 86400 "
+            "[talk_s ← TalkTime, mapping genesys-interactions]",
         ),
     ],
     ids=["unmapped-code", "bad-timestamp", "bad-duration"],

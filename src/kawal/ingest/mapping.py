@@ -243,12 +243,12 @@ def apply_mapping(mapping: Mapping, raw: pd.DataFrame, path: Path) -> pd.DataFra
     return out
 
 
-def read_mapped(mapping: Mapping, path: Path) -> pd.DataFrame:
+def read_mapped(mapping: Mapping, path: Path, day: date | None = None) -> pd.DataFrame:
     """Read an export through its mapping and check it like a canonical file."""
     raw = read_csv_strings(path, delimiter=mapping.file.delimiter, encoding=mapping.file.encoding)
     spec = SOURCES[mapping.source]
     try:
-        return check_rows(spec, apply_mapping(mapping, raw, path), path)
+        return check_rows(spec, apply_mapping(mapping, raw, path), path, day)
     except SourceFileError as exc:
         # name the vendor column behind a canonical one, so the user knows what to fix in the export
         for column, rule in mapping.columns.items():
@@ -266,21 +266,21 @@ def locate_and_read(source: str, day: date, landing: Path):  # type: ignore[no-u
     mapping = active_mapping(source)
     if mapping is None:
         found = locate_day_file(landing, source, day)
-        return found, read_source(SOURCES[source], found.path)
+        return found, read_source(SOURCES[source], found.path, day)
     path = mapping.day_file(landing, day)
     if not path.is_file():
         raise SourceFileError(path, f"no {source} export delivered for {day.isoformat()} (mapping {mapping.name})")
     if path.stat().st_size == 0:
         raise SourceFileError(path, "file is empty (0 bytes)")
-    return DayFile(path, sha256_of(path)), read_mapped(mapping, path)
+    return DayFile(path, sha256_of(path)), read_mapped(mapping, path, day)
 
 
-def reread(source: str, file_name: str, landing: Path):  # type: ignore[no-untyped-def]
+def reread(source: str, file_name: str, landing: Path, day: date | None = None):  # type: ignore[no-untyped-def]
     """Rows of a recorded batch: ``file_name`` is relative to the landing folder, its first part
     the source (canonical layout) or the mapping that read it."""
     from kawal.ingest.sources import read_source
 
     folder = Path(file_name).parts[0]
     if folder == source:
-        return read_source(SOURCES[source], landing / file_name)
-    return read_mapped(load_mapping(mappings_dir() / f"{folder}.yaml"), landing / file_name)
+        return read_source(SOURCES[source], landing / file_name, day)
+    return read_mapped(load_mapping(mappings_dir() / f"{folder}.yaml"), landing / file_name, day)

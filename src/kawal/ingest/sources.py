@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -44,6 +44,10 @@ class SourceSpec:
     empty_day_ok: bool
     #: (column a, column b): a <= b on every row (e.g. downtime within scheduled time)
     at_most: tuple[tuple[str, str], ...] = field(default=())
+    #: a column whose values are unique within a day's delivery (duplicates mean a bad export)
+    unique: str | None = None
+    #: an ISO 8601 timestamp column that must fall on the business day (site time)
+    timestamp: str | None = None
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -54,7 +58,8 @@ class SourceSpec:
 
 
 def _seconds(name: str, what: str) -> Column:
-    return Column(name, "number", f"{what}, seconds", minimum=0)
+    # one interaction or one day of a system/agent never lasts more than a day: 99999 s is a bad export
+    return Column(name, "number", f"{what}, seconds", minimum=0, maximum=86400)
 
 
 SOURCES: dict[str, SourceSpec] = {
@@ -75,6 +80,8 @@ SOURCES: dict[str, SourceSpec] = {
                 _seconds("acw_s", "after-call work"),
             ),
             empty_day_ok=False,
+            unique="interaction_id",
+            timestamp="arrived_at",
         ),
         SourceSpec(
             "qm_evaluations",
@@ -88,6 +95,7 @@ SOURCES: dict[str, SourceSpec] = {
             ),
             empty_day_ok=True,
             at_most=(("score", "max_score"),),
+            unique="evaluation_id",
         ),
         SourceSpec(
             "pnp_tests",
@@ -99,6 +107,7 @@ SOURCES: dict[str, SourceSpec] = {
                 Column("score", "number", "test score, 0-100", minimum=0, maximum=100),
             ),
             empty_day_ok=True,
+            unique="test_id",
         ),
         SourceSpec(
             "mystery_shopper_visits",
@@ -110,6 +119,7 @@ SOURCES: dict[str, SourceSpec] = {
                 Column("score", "number", "scenario score, 0-100", minimum=0, maximum=100),
             ),
             empty_day_ok=True,
+            unique="visit_id",
         ),
         SourceSpec(
             "csi_responses",
@@ -126,6 +136,7 @@ SOURCES: dict[str, SourceSpec] = {
                 ),
             ),
             empty_day_ok=True,
+            unique="response_id",
         ),
         SourceSpec(
             "system_availability",
@@ -138,6 +149,7 @@ SOURCES: dict[str, SourceSpec] = {
             ),
             empty_day_ok=False,
             at_most=(("downtime_s", "scheduled_s"),),
+            unique="system",
         ),
         SourceSpec(
             "seats_headcount",
@@ -151,6 +163,7 @@ SOURCES: dict[str, SourceSpec] = {
                 Column("joiners", "count", "agents who joined that day", minimum=0),
             ),
             empty_day_ok=False,
+            unique="team",
         ),
         SourceSpec(
             "agent_days",
@@ -167,6 +180,7 @@ SOURCES: dict[str, SourceSpec] = {
             ),
             empty_day_ok=False,
             at_most=(("present", "scheduled"), ("adherent_s", "scheduled_shift_s")),
+            unique="agent_id",
         ),
     )
 }
@@ -234,7 +248,7 @@ def redacted(value: str) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def read_csv_strings(path: Path, *, delimiter: str = ",", encoding: str = "utf-8") -> pd.DataFrame:
+def read_csv_strings(path: Path, *, delimiter: str = ",", encoding: str = "utf-8-sig") -> pd.DataFrame:
     """Every cell as text (no guessing of types or NA markers); bad files are one clear error."""
     import pandas as pd
 
@@ -243,17 +257,22 @@ def read_csv_strings(path: Path, *, delimiter: str = ",", encoding: str = "utf-8
     except pd.errors.EmptyDataError:
         raise SourceFileError(path, "file has no header and no rows") from None
     except UnicodeDecodeError as exc:
-        raise SourceFileError(path, f"not {encoding.upper()} text (byte {exc.start})") from None
+        shown = "UTF-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig", "utf8") else encoding
+        raise SourceFileError(path, f"not {shown} text (byte {exc.start})") from None
     except pd.errors.ParserError as exc:
         raise SourceFileError(path, f"not a readable CSV: {str(exc).strip()}") from None
 
 
-def read_source(spec: SourceSpec, path: Path) -> pd.DataFrame:
+def read_source(spec: SourceSpec, path: Path, day: date | None = None) -> pd.DataFrame:
     """Read and check one day file of ``spec``; returns its columns typed (numbers as float64)."""
-    return check_rows(spec, read_csv_strings(path), path)
+    return check_rows(spec, read_csv_strings(path), path, day)
 
 
-def check_rows(spec: SourceSpec, rows: pd.DataFrame, path: Path) -> pd.DataFrame:
+MAX_TEXT = 500  # a longer cell is a broken export (a quote left open swallowing rows), not a queue name
+FORMULA_PREFIXES = ("=", "+", "@")  # CSV/formula injection: such a cell would run in a spreadsheet
+
+
+def check_rows(spec: SourceSpec, rows: pd.DataFrame, path: Path, day: date | None = None) -> pd.DataFrame:
     """Check text cells against the canonical layout of ``spec`` and type them.
 
     A row is named by its line in ``path`` (header = line 1): ``rows``' index must be the 0-based
@@ -278,6 +297,12 @@ def check_rows(spec: SourceSpec, rows: pd.DataFrame, path: Path) -> pd.DataFrame
     for col in spec.columns:
         raw = rows[col.name]
         if col.kind == "text":
+            too_long = raw.str.len() > MAX_TEXT
+            if too_long.any():
+                raise fail(_first(too_long), col.name, f"is longer than {MAX_TEXT} characters", int(too_long.sum()))
+            formula = raw.str.startswith(FORMULA_PREFIXES)
+            if formula.any():
+                raise fail(_first(formula), col.name, "looks like a spreadsheet formula; refused", int(formula.sum()))
             if col.allowed is not None:
                 bad = ~raw.isin(col.allowed)
                 if bad.any():
@@ -301,6 +326,24 @@ def check_rows(spec: SourceSpec, rows: pd.DataFrame, path: Path) -> pd.DataFrame
         if bad.any():
             raise fail(_first(bad), col.name, problem, int(bad.sum()))
         rows[col.name] = number.astype("float64")
+    if spec.unique:
+        dup = rows[spec.unique].duplicated()
+        if dup.any():
+            i = _first(dup)
+            first = rows.index[_first(rows[spec.unique] == rows[spec.unique].iloc[i])] + 2
+            raise fail(i, spec.unique, f"appears again (first on row {first})", int(dup.sum()))
+    if spec.timestamp and day is not None:
+        from kawal.settings import SITE_TZ
+
+        for i, text in enumerate(rows[spec.timestamp]):
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                raise fail(i, spec.timestamp, "is not an ISO 8601 timestamp", 1) from None
+            if moment.tzinfo is None:
+                raise fail(i, spec.timestamp, "has no UTC offset (e.g. +07:00): its day is ambiguous", 1)
+            if moment.astimezone(SITE_TZ).date() != day:
+                raise fail(i, spec.timestamp, f"is not on {day.isoformat()} (WIB): a row of another day", 1)
     for small, large in spec.at_most:
         bad = rows[small] > rows[large]
         if bad.any():

@@ -139,7 +139,7 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
         path = landing / batch.file_name
         if not path.is_file() or sha256_of(path) != batch.checksum_sha256:
             raise SourceFileError(path, f"changed or removed since batch {batch_id} was ingested; re-run the day")
-        rows = reread(batch.source, batch.file_name, landing)
+        rows = reread(batch.source, batch.file_name, landing, batch.business_date)
         day = batch.business_date
         if session.bind.dialect.name == "postgresql":
             # Two days of one source and month computed at once would each total the month without
