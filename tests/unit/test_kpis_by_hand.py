@@ -13,25 +13,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from kawal.ingest.sources import SOURCES
 from kawal.pipeline.daily import kpi_day_rows
 from kawal.register import load_register
+from tests.frames import frame
 
 REPO = Path(__file__).resolve().parents[2]
 REGISTER = load_register(REPO / "kpi_rules")
 DAY = date(2026, 3, 2)
-
-
-def frame(source: str, rows: list[tuple]) -> pd.DataFrame:
-    """A day file of ``source`` as ``read_source`` returns it: every column, numbers as float64, text as str."""
-    spec = SOURCES[source]
-    df = pd.DataFrame(rows, columns=list(spec.column_names))
-    for col in spec.columns:
-        df[col.name] = df[col.name].astype(str) if col.kind == "text" else df[col.name].astype("float64")
-    return df
 
 
 # --- the day files ------------------------------------------------------------------------------

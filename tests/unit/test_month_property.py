@@ -18,19 +18,18 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from kawal.ingest.sources import SOURCES
 from kawal.periods import days_of_month
 from kawal.pipeline.daily import kpi_day_rows, rollup_rules
 from kawal.register import load_register
 from kawal.store import KpiValue, engine_for
 from kawal.store.kpi_values import KpiValueRow, month_rollup, replace_period_values
+from tests.frames import frame
 
 REPO = Path(__file__).resolve().parents[2]
 REGISTER = load_register(REPO / "kpi_rules")
@@ -49,15 +48,6 @@ def engine() -> Iterator[Engine]:
         eng = engine_for(f"sqlite:///{Path(directory) / 'kawal.db'}")
         yield eng
         eng.dispose()
-
-
-def frame(source: str, rows: list[tuple]) -> pd.DataFrame:
-    """Rows of ``source`` as ``read_source`` returns them: every column, numbers float64, text str."""
-    spec = SOURCES[source]
-    df = pd.DataFrame(rows, columns=list(spec.column_names))
-    for col in spec.columns:
-        df[col.name] = df[col.name].astype(str) if col.kind == "text" else df[col.name].astype("float64")
-    return df
 
 
 def month_via_store(engine: Engine, source: str, first: date, by_day: DayRows) -> dict[tuple[str, str], KpiValueRow]:

@@ -86,11 +86,6 @@ def roles_of(register: Register, ticket: DefectTicket, person_id: str) -> set[Ro
     return roles
 
 
-def _who(register: Register, person_id: str) -> str:
-    person = register.people.person(person_id)
-    return f"{person.name} ({person_id})" if person else person_id
-
-
 def check_allowed(register: Register, ticket: DefectTicket, action: str, person_id: str) -> State:
     """The state ``action`` leads to, or :class:`Refused` naming what is wrong."""
     if register.people.person(person_id) is None:
@@ -106,13 +101,13 @@ def check_allowed(register: Register, ticket: DefectTicket, action: str, person_
         names = []
         for role in sorted(allowed):
             if role is Role.pic:
-                names.append(f"its PIC {_who(register, ticket.responsible)}")
+                names.append(f"its PIC {register.people.describe(ticket.responsible, 'id')}")
             elif role is Role.accountable:
-                names.append(f"the Accountable {_who(register, register.people.accountable)}")
+                names.append(f"the Accountable {register.people.describe(register.people.accountable, 'id')}")
             else:
                 names.append("data engineering")
         raise Refused(
-            f"refused: {_who(register, person_id)} may not {action} ticket #{ticket.id} "
+            f"refused: {register.people.describe(person_id, 'id')} may not {action} ticket #{ticket.id} "
             f"({ticket.subject}); only {' or '.join(names)} may"
         )
     return to_state

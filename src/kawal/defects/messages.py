@@ -40,11 +40,6 @@ def _target(kpi: Kpi, target: float | None) -> str:
     return "—" if target is None else f"{sign} {_num(target)} {kpi.unit.label_id}"
 
 
-def _name(register: Register, person_id: str) -> str:
-    person = register.people.person(person_id)
-    return person.name if person else person_id
-
-
 def _link(register: Register, t: DefectTicket) -> str | None:
     base = register.procedure.notifications.ui_base_url
     return f"{base.rstrip('/')}/defects/{t.id}" if base else None
@@ -74,7 +69,7 @@ def _facts(register: Register, t: DefectTicket, kpi: Kpi, row: KpiValueRow) -> l
         ("Periode", period),
         ("Nilai", f"{_num(row.value)} {kpi.unit.label_id}"),
         ("Target", f"{_target(kpi, row.target)} (register revisi {row.register_rev})"),
-        ("PIC", _name(register, kpi.pic)),
+        ("PIC", register.people.describe(kpi.pic)),
     ]
 
 
@@ -95,7 +90,7 @@ def defect_opened(session: Session, register: Register, t: DefectTicket, kpi: Kp
         mail=Mail(
             subject=f"[Kawal] Defect KPI {kpi.name_id} {row.period_start.isoformat()}: {_num(row.value)} "
             f"{kpi.unit.label_id} (target {_target(kpi, row.target)})",
-            greeting=f"Yth. {_name(register, kpi.pic)},",
+            greeting=f"Yth. {register.people.describe(kpi.pic)},",
             intro=f"KPI yang Anda kawal tidak mencapai target. Tiket defect #{t.id} telah dibuka.",
             facts=_facts(register, t, kpi, row),
             recent=_recent(session, kpi, row.scope, row.period_start),
@@ -125,7 +120,7 @@ def defect_reopened(session: Session, register: Register, t: DefectTicket, kpi: 
         cc=[register.people.accountable],
         mail=Mail(
             subject=f"[Kawal] Tiket #{t.id} dibuka kembali: {kpi.name_id} kembali tidak mencapai target",
-            greeting=f"Yth. {_name(register, kpi.pic)},",
+            greeting=f"Yth. {register.people.describe(kpi.pic)},",
             intro=(
                 f"Selama pemantauan sejak {_date(t.monitoring_since)} KPI kembali tidak mencapai target: "
                 "recovery plan belum efektif (ISO 9001 10.2). Tiket dibuka kembali."
@@ -157,8 +152,10 @@ def analysis_submitted(session: Session, register: Register, t: DefectTicket) ->
         cc=[kpi.pic],
         mail=Mail(
             subject=f"[Kawal] Analisis tiket #{t.id} ({kpi.name_id}) menunggu keputusan recovery plan",
-            greeting=f"Yth. {_name(register, accountable)},",
-            intro=f"{_name(register, kpi.pic)} telah menyampaikan analisis dan rekomendasi untuk tiket #{t.id}.",
+            greeting=f"Yth. {register.people.describe(accountable)},",
+            intro=(
+                f"{register.people.describe(kpi.pic)} telah menyampaikan analisis dan rekomendasi untuk tiket #{t.id}."
+            ),
             facts=[
                 ("Tiket", f"#{t.id} ({SEVERITY_LABEL_ID[t.severity]})"),
                 ("KPI", f"{kpi.name_id} ({kpi.id})"),
@@ -196,7 +193,7 @@ def plan_decided(session: Session, register: Register, t: DefectTicket) -> None:
             + [
                 (
                     f"{'Kuratif' if a.kind == 'curative' else 'Preventif'} #{a.id}",
-                    f"{a.description} — {_name(register, a.owner)}, tenggat {_date(a.due_date)}",
+                    f"{a.description} — {register.people.describe(a.owner)}, tenggat {_date(a.due_date)}",
                 )
                 for a in actions
             ],
@@ -223,7 +220,7 @@ def analysis_overdue(session: Session, register: Register, t: DefectTicket, as_o
         cc=[kpi.pic],
         mail=Mail(
             subject=f"[Kawal] Eskalasi: tiket #{t.id} ({kpi.name_id}) belum dianalisis",
-            greeting=f"Yth. {_name(register, accountable)},",
+            greeting=f"Yth. {register.people.describe(accountable)},",
             intro=(
                 f"Analisis tiket #{t.id} seharusnya disampaikan paling lambat {_date(t.analysis_due)} "
                 f"({register.procedure.defects.analysis_due_working_days} hari kerja, tanpa hari libur nasional)."
@@ -231,7 +228,7 @@ def analysis_overdue(session: Session, register: Register, t: DefectTicket, as_o
             facts=[
                 ("Tiket", f"#{t.id} ({SEVERITY_LABEL_ID[t.severity]})"),
                 ("KPI", f"{kpi.name_id} ({kpi.id})"),
-                ("PIC", _name(register, kpi.pic)),
+                ("PIC", register.people.describe(kpi.pic)),
                 ("Dibuka", _date(t.notified_on)),
             ],
             expected="Mohon tindak lanjuti dengan PIC agar analisis dan rekomendasi segera disampaikan.",
@@ -252,7 +249,7 @@ def action_overdue(session: Session, register: Register, t: DefectTicket, action
         cc=[register.people.accountable],
         mail=Mail(
             subject=f"[Kawal] Tindakan recovery plan #{action.id} (tiket #{t.id}) melewati tenggat",
-            greeting=f"Yth. {_name(register, action.owner)},",
+            greeting=f"Yth. {register.people.describe(action.owner)},",
             intro=f"Tindakan berikut belum dicatat selesai padahal tenggatnya {_date(action.due_date)}.",
             facts=[
                 ("Tiket", f"#{t.id} ({t.subject})"),
@@ -279,7 +276,7 @@ def ready_to_close(session: Session, register: Register, t: DefectTicket, streak
         cc=[kpi.pic],
         mail=Mail(
             subject=f"[Kawal] Tiket #{t.id} ({kpi.name_id}) lolos uji efektivitas dan dapat ditutup",
-            greeting=f"Yth. {_name(register, accountable)},",
+            greeting=f"Yth. {register.people.describe(accountable)},",
             intro=(
                 f"Sejak pemantauan dimulai {_date(t.monitoring_since)}, KPI mencapai target "
                 f"{streak} periode berturut-turut."

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from kawal.kpis.evaluation import Status, evaluate
+from kawal.kpis.evaluation import Status
 from kawal.periods import days_of_month
 from kawal.register import Category, Direction, Kpi, Period, Register, Scope, Target
 from kawal.store.models import IngestionBatch, KpiValue
@@ -56,12 +56,13 @@ def _line(cells: list[str], widths: list[int]) -> str:
 
 def render_daily_table(engine: Engine, register: Register, source: str, first: date, scope: str = "all") -> str:
     """One source's KPIs per day and for the month (e.g. SCR, RT, AHT from interactions)."""
-    kpis = [k for k in register.for_source(source)]
+    kpis = register.for_source(source)
     values = _values(engine, [k.id for k in kpis], first, scope)
-    by_day: dict[date, dict[str, float | None]] = {}
-    month: dict[str, float | None] = {}
+    # (value, evaluation) as the compute step stored them: judged against the revision in force
+    by_day: dict[date, dict[str, tuple[float | None, str]]] = {}
+    month: dict[str, tuple[float | None, str]] = {}
     for v in values:
-        (by_day.setdefault(v.period_start, {}) if v.period_type == "day" else month)[v.kpi_id] = v.value
+        (by_day.setdefault(v.period_start, {}) if v.period_type == "day" else month)[v.kpi_id] = (v.value, v.evaluation)
     with Session(engine) as session:
         rows_by_day = {
             b.business_date: b.row_count
@@ -71,9 +72,9 @@ def render_daily_table(engine: Engine, register: Register, source: str, first: d
         }
     from babel.numbers import format_decimal
 
-    def cell(kpi: Kpi, value: float | None, period_start: date) -> str:
-        status = evaluate(kpi, register.target_on(kpi.id, period_start), value)
-        return f"{format_number(value)} {MARK[status]}"
+    def cell(stored: tuple[float | None, str] | None) -> str:
+        value, evaluation = stored or (None, Status.not_evaluable.value)
+        return f"{format_number(value)} {MARK[Status(evaluation)]}"
 
     widths = [12] + [16] * len(kpis) + [11]
     lines = [
@@ -85,13 +86,13 @@ def render_daily_table(engine: Engine, register: Register, source: str, first: d
         if vals is None:
             lines.append(_line([day.isoformat()] + ["tidak ada data"] + [""] * len(kpis), widths))
             continue
-        cells = [cell(k, vals.get(k.id), day) for k in kpis]
+        cells = [cell(vals.get(k.id)) for k in kpis]
         lines.append(_line([day.isoformat(), *cells, format_decimal(rows_by_day.get(day, 0), locale=LOCALE)], widths))
     lines.append("-" * sum(widths))
     total = format_decimal(
         sum(n for d, n in rows_by_day.items() if d.month == first.month and d.year == first.year), locale=LOCALE
     )
-    lines.append(_line(["Bulan", *[cell(k, month.get(k.id), first) for k in kpis], total], widths))
+    lines.append(_line(["Bulan", *[cell(month.get(k.id)) for k in kpis], total], widths))
     lines.append(
         _line(["Target", *[format_target(k, register.target_on(k.id, first)) + "  " for k in kpis], ""], widths)
     )
@@ -115,8 +116,7 @@ def month_attainment(engine: Engine, register: Register, first: date) -> list[At
     breached: dict[str, int] = {}
     for v in stored:
         if v.period_type == "day":
-            status = evaluate(register.kpi(v.kpi_id), register.target_on(v.kpi_id, v.period_start), v.value)
-            breached[v.kpi_id] = breached.get(v.kpi_id, 0) + (status is Status.breach)
+            breached[v.kpi_id] = breached.get(v.kpi_id, 0) + (v.evaluation == Status.breach.value)
     out = []
     for kpi in register.kpis:
         v = values.get(kpi.id)
@@ -127,7 +127,7 @@ def month_attainment(engine: Engine, register: Register, first: date) -> list[At
                 kpi,
                 target,
                 value,
-                evaluate(kpi, target, value),
+                Status(v.evaluation) if v else Status.not_evaluable,
                 v.days_covered if v else 0,
                 breached.get(kpi.id, 0) if kpi.period is Period.daily else None,
             )

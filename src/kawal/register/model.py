@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -108,6 +108,13 @@ class People(BaseModel):
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)
+
+    def describe(self, person_id: str, detail: Literal["role", "id"] | None = None) -> str:
+        """How people read a person: "Name", "Name (role)" or "Name (id)"; the id if unknown."""
+        p = self.person(person_id)
+        if p is None:
+            return person_id
+        return p.name if detail is None else f"{p.name} ({p.role if detail == 'role' else p.id})"
 
 
 class FormulaSpec(BaseModel):

@@ -118,11 +118,6 @@ def _previous_months(first: date, n: int) -> list[date]:
     return list(reversed(out))
 
 
-def _person(register: Register, pid: str) -> str:
-    p = register.people.person(pid)
-    return f"{p.name} ({p.role})" if p else pid
-
-
 def build_context(
     engine: Engine, register: Register, first: date, lang: str = "id", generated_at: datetime | None = None
 ) -> ReportContext:
@@ -254,8 +249,8 @@ def build_context(
     for tid in ticket_ids:
         t = tickets[tid]
         plan = [
-            f"[{a.kind}] {a.description} — {_person(register, a.owner)}, {labels['due'].lower()} {a.due_date}"
-            + (f" ✓ {a.done_on}" if a.done_on else "")
+            f"[{a.kind}] {a.description} — {register.people.describe(a.owner, 'role')}, "
+            f"{labels['due'].lower()} {a.due_date}" + (f" ✓ {a.done_on}" if a.done_on else "")
             for a in actions
             if a.ticket_id == tid
         ]
@@ -272,7 +267,7 @@ def build_context(
                 SEVERITY_LABEL_ID[t.severity] if lang == "id" else t.severity,
                 t.opened_on.isoformat(),
                 sum(1 for o in occurrences if o.ticket_id == tid),
-                _person(register, t.responsible) if t.kind == "kpi_defect" else "data engineering",
+                register.people.describe(t.responsible, "role") if t.kind == "kpi_defect" else "data engineering",
                 t.repeat_flag,
                 plan,
             )
@@ -304,8 +299,8 @@ def build_context(
         generated=generated_at.strftime("%Y-%m-%d %H:%M WIB"),
         register_rev=revision.rev if revision else None,
         register_rev_effective=revision.effective_from.isoformat() if revision else "—",
-        prepared_by=sorted({_person(register, k.pic) for k in register.kpis}),
-        prepared_for=_person(register, people.accountable),
+        prepared_by=sorted({register.people.describe(k.pic, "role") for k in register.kpis}),
+        prepared_for=register.people.describe(people.accountable, "role"),
         categories=categories,
         summary=[(c.label, c.met, c.total) for c in categories],
         kpis_met=total_met,
@@ -316,7 +311,7 @@ def build_context(
             {
                 "ticket": a.ticket_id,
                 "description": a.description,
-                "owner": _person(register, a.owner),
+                "owner": register.people.describe(a.owner, "role"),
                 "due": a.due_date.isoformat(),
             }
             for a in overdue
@@ -325,6 +320,6 @@ def build_context(
         data_quality=quality,
         complete=not caveats,
         caveats=caveats,
-        to=[_person(register, people.accountable)],
-        cc={name: [_person(register, pid) for pid in ids] for name, ids in people.consulted.items()},
+        to=[register.people.describe(people.accountable, "role")],
+        cc={name: [register.people.describe(pid, "role") for pid in ids] for name, ids in people.consulted.items()},
     )
