@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 MONTH ?= 2026-10
+PORT ?= 8080
 
 # Every generated file (Airflow home, SQLite files, landing data, PDFs, mail) lives under var/.
 export KAWAL_HOME := $(CURDIR)/var
@@ -13,11 +14,13 @@ export KAWAL_RULES_DIR := $(CURDIR)/kpi_rules
 export KAWAL_MAPPINGS_DIR := $(CURDIR)/mappings
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install demo test lint fmt lock clean help
+.PHONY: install demo test lint fmt lock clean help stack-test up chromium bench
 
 help:
 	@echo "make demo   - generate a demo month ($(MONTH)) and run the daily DAG for every day under Airflow"
 	@echo "make test   - install if needed, lint, run the whole test suite"
+	@echo "make up     - Airflow with the KPI board (http://127.0.0.1:$(PORT)/kawal/) on the demo's data (after make demo)"
+	@echo "make bench  - 100k and 1M interactions a day against the read floor and DuckDB (BENCHMARKS.md)"
 	@echo "make lint | fmt | lock | clean"
 
 # The venv is rebuilt when the lock or the project metadata change. uv installs exactly the lock
@@ -35,10 +38,21 @@ install: $(VENV)/.installed
 demo: install
 	$(VENV)/bin/kawal demo --month $(MONTH)
 
-test: install
+test: install chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
+
+# The browser tests (tests/web) drive Debian's Chromium through Playwright: never `playwright install`
+# (its download hosts are unreachable here). We run as root on these machines.
+chromium:
+	@command -v chromium >/dev/null || apt-get install -y chromium chromium-driver \
+		|| (apt-get update && apt-get install -y chromium chromium-driver)
+
+# Airflow (standalone: api-server, scheduler, dag-processor, triggerer) with the KPI board plugin on
+# the demo's data; logins are the people of kpi_rules/people.yaml (docs/kpi-board.md).
+up: install
+	$(PY) -m kawal.web.up --port $(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -51,6 +65,19 @@ fmt: install
 # Re-resolve the lock after changing pyproject.toml's dependencies.
 lock: install
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+# The compose topology as processes on this machine (no Docker engine here): Airflow's api-server,
+# scheduler, dag-processor, triggerer and two Celery workers on the local PostgreSQL and Redis,
+# driven through the REST API (tests/stack, docs/operations.md). `make test` runs it too.
+stack-test: install
+	$(PY) -m pytest tests/stack -m stack -q
+
+# Speed goals live in a benchmark, never in a timed test (issue #10): the table goes to BENCHMARKS.md,
+# the figures to bench/results/latest.json, working files to var/bench/. BENCH_10M=1 adds the 10M-row
+# day (ROWS=10000000 runs that day alone); REPS is the number of repetitions (median; at least 3).
+REPS ?= 3
+bench: install
+	$(PY) -m bench.run --reps $(REPS) $(if $(ROWS),--rows $(ROWS))
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
