@@ -3,14 +3,19 @@
 
 **What**: every day at 01:00 WIB, for the day that just ended (derived from the logical date in
 Asia/Jakarta, not from the data interval), each canonical source runs its own branch:
-`ingest_<source>` checks `landing/<source>/<source>_YYYY-MM-DD.csv` and records an ingestion
-batch; `compute_<source>` stores that source's KPIs from `kpi_rules/register.yaml` as numerator
-and denominator — overall and per breakdown (channel, system, team) — plus the month-to-date
-roll-up, in one transaction, each value judged against the register revision in force.
+`ingest_<source>` reads `landing/<source>/<source>_YYYY-MM-DD.csv` (or the source's own export
+through its mapping in `mappings/`), validates it with the source's Great Expectations suite
+(`great_expectations/`) and the cross-delivery checks (same file again, ids already delivered,
+volume against the last 28 days, export cut off before 20:00 WIB) and records an ingestion batch;
+`build_data_docs` renders the validation results into `$KAWAL_HOME/gx-docs/`;
+`compute_<source>` stores that source's KPIs from `kpi_rules/register.yaml` as numerator and
+denominator — overall and per breakdown (channel, system, team) — plus the month-to-date roll-up,
+in one transaction, each value judged against the register revision in force.
 Then `open_defects` opens or updates defect tickets for the breaches (one active ticket per KPI,
 the PIC told once), applies the repeat rule and escalations, and `send_notifications` delivers the
 outbox through Airflow's SMTP connection (`smtp_default`). A source whose file is missing or bad
-opens a *data incident* for data engineering instead of any KPI defect.
+is *quarantined* (kept with its validation result), its KPIs are stored `not_evaluable` for the
+day with the reason, and a *data incident* goes to data engineering instead of any KPI defect.
 
 **Why one branch per source**: sources come from different systems (ACD, QM tool, NOC, HRIS,
 WFM) and fail independently; a late HRIS export must not hold back the Performance KPIs. The
@@ -23,6 +28,11 @@ run is *failed* when any source failed, so nobody misses it, but the other sourc
   source's owner; once it is in the landing folder, clear the task (re-run the day).
 - *missing required column(s)* / *row N, column X*: the export's layout changed or a row is
   broken; the message names file, row and column. Fix the export or its mapping, re-run.
+- *GX suite <source>: …* or *same_file_again / ids_already_delivered / volume / freshness: …*: the
+  delivery was quarantined; its validation result is in the batch (`kawal` store) and in Data
+  Docs (`$KAWAL_HOME/gx-docs/index.html`). Get a corrected export into the landing folder and
+  clear the task: the new delivery is validated, loaded and the day recomputed (restatement); the
+  quarantined batch stays for audit.
 - A register problem names `kpi_rules/…` and the KPI: run `kawal rules check`.
 - `send_notifications` failed: the SMTP server refused or was down. Nothing is lost: the messages
   stay in the outbox and are sent by the retry or the next run (or `kawal notify send`).
@@ -61,6 +71,13 @@ def ingest(source: str, logical_date: datetime | None = None) -> int:
     assert logical_date is not None, "Airflow always passes the run's logical_date"
     with fail_fast_on_user_error():
         return ingest_source_day(source, business_day_for_daily_run(logical_date)).batch_id
+
+
+@task(trigger_rule="all_done")  # the evidence of a quarantined delivery matters most
+def build_data_docs() -> str:
+    from kawal.checks.suites import build_data_docs as build
+
+    return str(build())
 
 
 @task
@@ -109,11 +126,13 @@ def send_notifications() -> dict:
     doc_md=__doc__,
 )
 def kawal_daily_kpis() -> None:
-    computed = []
+    computed, ingested = [], []
     for source in SOURCES:
         batch_id = ingest.override(task_id=f"ingest_{source}")(source)
+        ingested.append(batch_id)
         computed.append(compute.override(task_id=f"compute_{source}")(batch_id))
     confirm_sources_loaded(computed)
+    ingested >> build_data_docs()
     computed >> open_defects() >> send_notifications()
 
 

@@ -7,6 +7,7 @@ imports Airflow.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import uuid
@@ -43,8 +44,8 @@ def _pg_admin():  # type: ignore[no-untyped-def]
     return psycopg.connect(dsn, autocommit=True, connect_timeout=5)
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
+@contextlib.contextmanager
+def fresh_postgres_database(prefix: str = "kawal_test") -> Iterator[str]:
     """A fresh, empty PostgreSQL database on the local server, dropped afterwards.
 
     Without a reachable server the test is skipped locally but *fails* under CI (CI=true): the
@@ -56,7 +57,7 @@ def postgres_url() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is required under CI: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
-    name = f"kawal_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
@@ -68,6 +69,13 @@ def postgres_url() -> Iterator[str]:
         _engine(url).dispose()
         with _pg_admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database per test (see :func:`fresh_postgres_database`)."""
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -8,9 +8,15 @@ from kawal.ingest.sources import SOURCES
 
 
 def frame(source: str, rows: list[tuple]) -> pd.DataFrame:
-    """A day file of ``source`` as ``read_source`` returns it: every column, numbers as float64, text as str."""
+    """A day file of ``source`` as ``read_source`` returns it: every column, numbers as float64, text as str.
+    Rows may leave out the trailing optional columns (``calls``, ``customer_ref``): their defaults fill in."""
     spec = SOURCES[source]
-    df = pd.DataFrame(rows, columns=list(spec.column_names))
+    names = list(spec.column_names)
+    width = max((len(r) for r in rows), default=len(names))
+    df = pd.DataFrame(rows, columns=names[:width])
+    for col in spec.columns:
+        if col.name not in df.columns:
+            df[col.name] = col.default
     for col in spec.columns:
         df[col.name] = df[col.name].astype(str) if col.kind == "text" else df[col.name].astype("float64")
     return df

@@ -100,6 +100,7 @@ def test_daily_run_stores_values_equal_to_an_independent_computation(daily_dag, 
     assert str(run.state) == "success", _task_states(run)
     assert set(_task_states(run)) == {f"{step}_{s}" for s in SOURCES for step in ("ingest", "compute")} | {
         "confirm_sources_loaded",
+        "build_data_docs",
         "open_defects",
         "send_notifications",
     }
@@ -218,10 +219,15 @@ def test_bad_input_fails_its_source_with_one_clear_line_and_the_others_go_on(
     out, err = capfd.readouterr()
     error_lines = [line for line in (out + err).splitlines() if "AirflowFailException:" in line]
     assert error_lines and all(message in line for line in error_lines), error_lines
-    # nothing of the bad source was written; the good sources were
-    assert _query(url, "SELECT count(*) FROM kpi_value WHERE kpi_id IN ('scr', 'rt', 'aht')")[0][0] == 0
-    assert _query(url, "SELECT count(*) FROM ingestion_batch WHERE source='interactions'")[0][0] == 0
-    assert _query(url, "SELECT count(*) FROM ingestion_batch")[0][0] == len(SOURCES) - 1
+    # nothing of the bad source was computed: its KPIs are not_evaluable for the day, with the reason;
+    # a delivered (if bad) file is kept quarantined; the good sources were loaded
+    values = _query(url, "SELECT status, value, reason FROM kpi_value WHERE period_type = 'day' "
+                         "AND kpi_id IN ('scr', 'rt', 'aht')")  # fmt: skip
+    assert len(values) == 3 and {(v.status, v.value) for v in values} == {("not_evaluable", None)}
+    assert all(message in v.reason for v in values)
+    kept = _query(url, "SELECT state FROM ingestion_batch WHERE source='interactions'")
+    assert [k.state for k in kept] == ([] if content is None else ["quarantined"])
+    assert _query(url, "SELECT count(*) FROM ingestion_batch WHERE state = 'loaded'")[0][0] == len(SOURCES) - 1
     # a data incident for data engineering, not a KPI defect; its mail went through real SMTP
     tickets = {(t.kind, t.subject) for t in _query(url, "SELECT kind, subject FROM defect_ticket")}
     assert ("data_incident", "interactions") in tickets

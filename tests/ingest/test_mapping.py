@@ -30,6 +30,12 @@ ROWS = [
     "C5;EMAS;01/10/2026 10:00:00;;01/10/2026 10:00:03;SHORT_ABANDON;0:00:00;;;081233334444",
 ]
 PHONES = ("081234567890", "081298765432", "081211112222", "081233334444")
+PII_KEY = "test-only-pii-key-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def pii_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAWAL_PII_KEY", PII_KEY)
 
 
 def export(tmp_path: Path, rows: list[str] = ROWS, name: str = "calls_20261001.csv") -> Path:
@@ -56,7 +62,15 @@ def test_export_maps_to_canonical_rows(tmp_path: Path) -> None:
         "talk_s",
         "hold_s",
         "acw_s",
-    }  # the ANI (phone) column is gone
+        "calls",
+        "customer_ref",
+    }  # the ANI (phone) column is gone: only its keyed hash is kept
+    assert list(rows["calls"]) == [1.0] * 4
+    import hashlib
+    import hmac
+
+    expected = [hmac.new(PII_KEY.encode(), p.encode(), hashlib.sha256).hexdigest()[:32] for p in PHONES]
+    assert list(rows["customer_ref"]) == expected  # keyed: the same number, another key → another pseudonym
 
 
 @pytest.mark.parametrize(
@@ -153,7 +167,8 @@ def test_sources_check_cli_reports_mapping_and_kpis(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("KAWAL_RULES_DIR", str(REPO / "kpi_rules"))
     ok = CliRunner().invoke(main, ["sources", "check", str(EXAMPLE), str(export(tmp_path))])
     assert ok.exit_code == 0, ok.output
-    assert "not read (dropped, never stored): ANI" in ok.output
+    assert "customer_ref    ← ANI  (keyed hash)" in ok.output
+    assert "GX suite interactions: " in ok.output and "all met" in ok.output
     assert "4 row(s) after filters, all valid" in ok.output
     assert "= 66.67 %" in ok.output and "= 271.25 detik" in ok.output
     assert not any(phone in ok.output for phone in PHONES)
@@ -162,3 +177,45 @@ def test_sources_check_cli_reports_mapping_and_kpis(tmp_path: Path, monkeypatch:
         main, ["sources", "check", str(EXAMPLE), str(export(tmp_path, [ROWS[0].replace("ANSWERED", "XFER")]))]
     )
     assert bad.exit_code == 1 and "FAILED:" in bad.output and "'XFER' has no entry" in bad.output
+
+
+def test_a_bad_row_with_a_phone_number_reaches_no_store_log_or_mail_in_the_clear(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The phone number shifted into the code column (a broken export) is masked in the incident's
+    text, its mail and the logs; the store keeps no phone of the delivery at all."""
+    import logging
+
+    from kawal.pipeline.daily import ingest_source_day, open_defects_for_day
+
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    shutil.copy(EXAMPLE, mappings / "genesys.yaml")
+    landing = tmp_path / "landing"
+    (landing / "genesys").mkdir(parents=True)
+    broken = ROWS[0].replace(";ANSWERED;", ";081299998888;")  # the caller's number in the Disposition column
+    export(landing / "genesys", [broken, *ROWS[1:]])
+    db = tmp_path / "kawal.db"
+    monkeypatch.setenv("KAWAL_MAPPINGS_DIR", str(mappings))
+    monkeypatch.setenv("KAWAL_LANDING_DIR", str(landing))
+    monkeypatch.setenv("KAWAL_DB_URL", f"sqlite:///{db}")
+    caplog.set_level(logging.DEBUG)
+
+    with pytest.raises(SourceFileError) as err:
+        ingest_source_day("interactions", date(2026, 10, 1))
+    open_defects_for_day(date(2026, 10, 1))
+
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        mails = [" ".join(map(str, row)) for row in conn.execute(text("SELECT * FROM notification")).all()]
+    engine.dispose()
+    assert mails and any("data" in m.lower() for m in mails)  # the incident's mail to data engineering
+    phones = (*PHONES, "081299998888")
+    for where, content in (
+        ("error", str(err.value)),
+        ("mails", "\n".join(mails)),
+        ("logs", caplog.text),
+        ("store", db.read_bytes().decode("utf-8", "replace")),
+    ):
+        assert not any(p in content for p in phones), where
+    assert "'08••••••••••' has no entry in the map of outcome" in str(err.value)

@@ -73,13 +73,54 @@ def _occurrences(session: Session, ticket_id: int) -> int:
     return len(session.scalars(select(DefectOccurrence.id).where(DefectOccurrence.ticket_id == ticket_id)).all())
 
 
+WITHDRAWN = "withdrawn: the restated value no longer misses the target"
+
+
+def _withdraw_restated_occurrence(session: Session, row: KpiValueRow) -> int | None:
+    """A corrected delivery (restatement) turned a recorded miss into a met value: the occurrence is
+    kept (ISO 9001 7.5.3: records are not erased) with the restated value and a note, and the change
+    is an event on its ticket. Returns the ticket id when something changed (a re-run changes nothing)."""
+    if row.scope != DEFECT_SCOPE or row.evaluation not in ("met", "at_risk"):
+        return None
+    occurrence = session.scalars(
+        select(DefectOccurrence).where(
+            DefectOccurrence.kind == "kpi_defect",
+            DefectOccurrence.subject == row.kpi_id,
+            DefectOccurrence.scope == row.scope,
+            DefectOccurrence.period_type == row.period_type,
+            DefectOccurrence.period_start == row.period_start,
+        )
+    ).one_or_none()
+    if occurrence is None or (occurrence.value, occurrence.target, occurrence.note) == (
+        row.value,
+        row.target,
+        WITHDRAWN,
+    ):
+        return None
+    t = ticket(session, occurrence.ticket_id)
+    record(
+        session,
+        t,
+        "occurrence_withdrawn",
+        "kawal",
+        details={"period": row.period_start, "old": occurrence.value, "new": row.value, "evaluation": row.evaluation},
+    )
+    occurrence.value, occurrence.target, occurrence.note = row.value, row.target, WITHDRAWN
+    return t.id
+
+
 def open_or_update_defects(session: Session, register: Register, rows: list[KpiValueRow], as_of: date) -> list[int]:
     """Tickets for the breaches among ``rows`` (already evaluated); returns the ids of tickets touched."""
     touched: list[int] = []
     due_days = register.procedure.defects.analysis_due_working_days
     for row in rows:
         kpi = next((k for k in register.kpis if k.id == row.kpi_id), None)
-        if kpi is None or not _raises_defect(kpi, row):
+        if kpi is None:
+            continue
+        if not _raises_defect(kpi, row):
+            withdrawn = _withdraw_restated_occurrence(session, row)  # a corrected delivery met the target
+            if withdrawn is not None:
+                touched.append(withdrawn)
             continue
         occurrence = session.scalars(
             select(DefectOccurrence).where(
@@ -101,6 +142,8 @@ def open_or_update_defects(session: Session, register: Register, rows: list[KpiV
                     details={"period": row.period_start, "old": occurrence.value, "new": row.value},
                 )
                 occurrence.value, occurrence.target = row.value, row.target
+                if occurrence.note == WITHDRAWN:  # restated again, and a miss again
+                    occurrence.note = None
                 touched.append(t.id)
             continue
         key = active_key("kpi_defect", kpi.id, row.scope)

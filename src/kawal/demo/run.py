@@ -46,6 +46,10 @@ def _airflow_output_to(log_file: Path) -> Iterator[TextIO]:
             terminal.close()
 
 
+#: what the planted bad-data day must fail, and only that: the interactions branch and the run's verdict
+PLANTED_FAULT_TASKS = {"ingest_interactions", "compute_interactions", "confirm_sources_loaded"}
+
+
 def run_demo(first: date, *, kawal_home: Path, seed: int, calls_per_day: int, echo=print) -> int:  # type: ignore[no-untyped-def]
     from kawal.airflow_env import embedded_airflow_env
     from kawal.notify.mailsink import MailSink
@@ -68,7 +72,7 @@ def _run(first: date, kawal_home: Path, env: dict, sink, *, seed: int, calls_per
     landing = kawal_home / "landing"
     logs = kawal_home / "logs"
 
-    from kawal.demo.sources import plan_month, write_demo_month
+    from kawal.demo.sources import DATA_FAULT_CUTOFF_HOUR, plan_month, write_demo_month
 
     echo(f"[1/4] Data demo {first:%Y-%m} → {landing}/<sumber>/ (seed {seed})")
     plan = plan_month(first, seed)
@@ -78,7 +82,10 @@ def _run(first: date, kawal_home: Path, env: dict, sink, *, seed: int, calls_per
         totals[source] = totals.get(source, 0) + n
         if source == "interactions":
             kind = plan.interaction_kind(day)
-            echo(f"      {day}  {n:>6} interaksi" + (f"  (hari buruk: {kind})" if kind else ""))
+            note = f"  (hari buruk: {kind})" if kind else ""
+            if day == plan.data_fault_day:
+                note = f"  (data rusak: ekspor ACD terhenti pukul {DATA_FAULT_CUTOFF_HOUR}:00 WIB)"
+            echo(f"      {day}  {n:>6} interaksi" + note)
 
     write_demo_month(first, landing, seed=seed, calls_per_day=calls_per_day, progress=progress)
     echo("      " + ", ".join(f"{source} {n:,}" for source, n in totals.items()) + " baris")
@@ -108,9 +115,12 @@ def _run(first: date, kawal_home: Path, env: dict, sink, *, seed: int, calls_per
             run = dag.test(logical_date=daily_run_logical_date(day))
             state = str(run.state)
             if state != "success":
-                failed.append(day)
                 bad = sorted(ti.task_id for ti in run.get_task_instances() if str(ti.state) != "success")
                 state += f" ({', '.join(bad)})"
+                if day == plan.data_fault_day and set(bad) == PLANTED_FAULT_TASKS:
+                    state += " — sesuai rencana: data interactions dikarantina"
+                else:
+                    failed.append(day)
             print(f"      {day}  {state}  {time.monotonic() - t:.1f} s", file=terminal)
 
         # §5.4: the monthly DAG's own run, as scheduled on day 2 of the next month at 07:00 WIB
@@ -158,6 +168,12 @@ def _run(first: date, kawal_home: Path, env: dict, sink, *, seed: int, calls_per
         echo(
             f"  #{t.id:<3} {subject[:44]:<44} {t.state:<9} {t.severity:<8} dibuka {t.opened_on} "
             f"{occurrences.get(t.id, 0)}× PIC {t.responsible}{' ↻ berulang' if t.repeat_flag else ''}"
+        )
+    if plan.data_fault_day is not None:
+        echo(
+            f"Hari data rusak {plan.data_fault_day}: ekspor interactions dikarantina; "
+            "SCR/RT/AHT not_evaluable hari itu, insiden data untuk data engineering (bukan defect KPI). Data Docs GX: "
+            f"{kawal_home / 'gx-docs' / 'index.html'}"
         )
     echo(f"Email: {sent} terkirim lewat SMTP ke {sink.folder} (berkas .eml), {pending} tertunda")
     from kawal.reports.deliver import send_report

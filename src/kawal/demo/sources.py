@@ -42,6 +42,9 @@ class MonthPlan:
     crm_outage_day: date
     crm_slow_days: frozenset[date]
     leaver_days: tuple[date, ...]
+    #: the day the ACD export job dies at 13:00 WIB: its interactions file stops there (bad data,
+    #: to be quarantined — not_evaluable KPIs and a data incident, never a KPI defect)
+    data_fault_day: date | None = None
 
     def interaction_kind(self, day: date) -> str | None:
         return self.interaction_bad_days.get(day)
@@ -61,7 +64,32 @@ def plan_month(first: date, seed: int) -> MonthPlan:
         crm_outage_day=days[int(picks[1])],
         crm_slow_days=frozenset(days[int(i)] for i in picks[2:5]),
         leaver_days=tuple(sorted(days[int(i)] for i in rng.choice(len(days), size=5, replace=False))),
+        data_fault_day=_data_fault_day(days, seed),
     )
+
+
+DATA_FAULT_CUTOFF_HOUR = 13
+
+
+def _data_fault_day(days: list[date], seed: int) -> date:
+    """A day after the first week (the volume check has history by then) that is not a planted
+    performance miss; its own generator, so the other planted events stay where they were."""
+    misses = planted_bad_days(days, seed)
+    candidates = [d for d in days[8:] if d not in misses]
+    return candidates[int(np.random.default_rng([seed, days[0].toordinal(), 11]).integers(0, len(candidates)))]
+
+
+def cut_off_export(path: Path, hour: int) -> int:
+    """Drop the rows of an interactions file from ``hour`` WIB on (an export job that died then).
+    Returns the rows kept."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    column = header.rstrip("\r\n").split(",").index("arrived_at")
+    kept = [r for r in rows if int(r.split(",")[column][11:13]) < hour]
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(header + "".join(kept), encoding="utf-8")
+    tmp.replace(path)
+    return len(kept)
 
 
 def _rng(seed: int, source: str, day: date) -> np.random.Generator:
@@ -209,8 +237,10 @@ def write_demo_month(
             progress=(lambda d, n, _k: progress("interactions", d, n)) if progress else None,
         )
     }
+    if plan.data_fault_day is not None:
+        cut_off_export(day_file(landing, "interactions", plan.data_fault_day), DATA_FAULT_CUTOFF_HOUR)
     for source, generate in GENERATORS.items():
-        header = SOURCES[source].column_names
+        header = SOURCES[source].required_columns  # the optional columns (pseudonyms, weights) are left out
         out[source] = []
         for day in days_of_month(first):
             rows = generate(day, plan, _rng(seed, source, day))

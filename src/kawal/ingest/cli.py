@@ -18,17 +18,37 @@ def sources() -> None:
 @sources.command("check")
 @click.argument("mapping", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("export", type=click.Path(dir_okay=False, path_type=Path))
-def check(mapping: Path, export: Path) -> None:
-    """Map EXPORT with MAPPING (a mappings/*.yaml file): what mapped, what failed, the KPIs it gives."""
-    from kawal.ingest.mapping import apply_mapping, load_mapping, read_mapped
-    from kawal.ingest.sources import read_csv_strings
+@click.option(
+    "--day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="business day of the export: its timestamps must fall on it; for a SQL source, the day to extract into EXPORT",
+)
+def check(mapping: Path, export: Path, day: object) -> None:
+    """Map EXPORT with MAPPING (a mappings/*.yaml file): what mapped, what failed, the KPIs it gives,
+    and the source's Great Expectations suite on the result. Nothing is stored."""
+    from kawal.checks.suites import validate_delivery
+    from kawal.ingest.mapping import apply_mapping, load_mapping, read_export, read_mapped
     from kawal.pipeline.daily import kpi_day_rows
     from kawal.register import load_register
 
     m = load_mapping(mapping)
+    business_day = day.date() if day is not None else None  # type: ignore[attr-defined]
+    if m.sql is not None and business_day is not None:
+        from kawal.ingest.extract import extract_day
+
+        try:
+            extract_day(m, business_day, export)
+        except SourceFileError as exc:
+            click.echo(f"FAILED: {exc}")
+            raise SystemExit(1) from None
+        click.echo(f"extracted {business_day} from the database into {export}")
     if not export.is_file():
         raise KawalError(f"{export}: no such file")
-    raw = read_csv_strings(export, delimiter=m.file.delimiter, encoding=m.file.encoding)
+    try:
+        raw = read_export(m, export)
+    except SourceFileError as exc:
+        click.echo(f"FAILED: {exc}")
+        raise SystemExit(1) from None
     click.echo(f"mapping {m.name}: {export.name} → canonical source {m.source}")
     click.echo(f"  {len(raw)} row(s) read, {len(raw.columns)} column(s): {', '.join(map(str, raw.columns))}")
     for column, rule in m.columns.items():
@@ -43,6 +63,7 @@ def check(mapping: Path, export: Path) -> None:
                 f"map {len(rule.map)} value(s)" if rule.map else "",
                 f"duration {rule.duration}" if rule.duration else "",
                 f"timestamp {rule.timestamp}" if rule.timestamp else "",
+                "keyed hash" if rule.pseudonymise else "",
             )
             if x
         )
@@ -52,11 +73,14 @@ def check(mapping: Path, export: Path) -> None:
         click.echo(f"  not read (dropped, never stored): {', '.join(unused)}")
     try:
         kept = len(apply_mapping(m, raw, export))
-        rows = read_mapped(m, export)
+        rows = read_mapped(m, export, business_day)
     except SourceFileError as exc:
         click.echo(f"FAILED: {exc}")
         raise SystemExit(1) from None
     click.echo(f"  {kept} row(s) after filters, all valid")
+    suite = validate_delivery(m.source, rows)
+    verdict = "all met" if suite.success else f"FAILED: {suite.problem()}"
+    click.echo(f"GX suite {m.source}: {suite.evaluated} expectation(s), {verdict}")
     register = load_register()
     kpis = register.for_source(m.source)
     click.echo(f"KPI components this export gives ({len(kpis)} KPI(s), overall):")

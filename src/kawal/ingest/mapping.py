@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -50,6 +51,7 @@ class ColumnRule(BaseModel):
     default: str | None = Field(None, description="used for an empty cell")
     duration: Literal["seconds", "milliseconds", "hms"] | None = Field(None, description="how a duration is written")
     timestamp: str | None = Field(None, description="strptime format of a timestamp; ISO 8601 when absent")
+    pseudonymise: bool = Field(False, description="replace the value by its keyed hash (customer identifiers)")
 
     @model_validator(mode="after")
     def _one_origin(self) -> ColumnRule:
@@ -74,9 +76,28 @@ class Filter(BaseModel):
 class FileSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     pattern: str = Field(description="file name in landing/<mapping>/, e.g. 'calls_{date:%Y%m%d}.csv'")
-    format: Literal["csv"] = "csv"
-    delimiter: str = Field(",", min_length=1, max_length=1)
-    encoding: str = "utf-8-sig"
+    format: Literal["csv", "xlsx", "parquet"] = "csv"
+    delimiter: str = Field(",", min_length=1, max_length=1, description="csv: the field separator")
+    encoding: str = Field("utf-8-sig", description="csv: text encoding (utf-8-sig also reads a BOM)")
+    sheet: str | None = Field(None, description="xlsx: the sheet to read; required when there are several")
+
+
+class SqlSpec(BaseModel):
+    """A table or view in the vendor's database: the day's rows are extracted into the landing file
+    (``file.pattern``, CSV) so the delivery is kept, checksummed and re-readable like any export."""
+
+    model_config = ConfigDict(extra="forbid")
+    conn_id: str | None = Field(None, description="Airflow connection id of the database")
+    url_env: str | None = Field(None, description="environment variable holding a SQLAlchemy URL")
+    query: str = Field(description="SELECT with a :day_start and :day_end (site time, [start, end)) parameter")
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> SqlSpec:
+        if (self.conn_id is None) == (self.url_env is None):
+            raise ValueError("give exactly one of conn_id, url_env")
+        if ":day_start" not in self.query or ":day_end" not in self.query:
+            raise ValueError("the query must select one day with :day_start and :day_end")
+        return self
 
 
 class Mapping(BaseModel):
@@ -85,6 +106,10 @@ class Mapping(BaseModel):
     source: str = Field(description="canonical source this export feeds")
     description: str = ""
     file: FileSpec
+    shape: Literal["rows", "intervals"] = Field(
+        "rows", description="rows: one row per event/snapshot; intervals: interval aggregates (interactions only)"
+    )
+    sql: SqlSpec | None = Field(None, description="extract each day from a database instead of a file drop")
     timezone: str = Field("Asia/Jakarta", description="timezone of timestamps written without an offset")
     columns: dict[str, ColumnRule]
     filters: list[Filter] = Field(default_factory=list)
@@ -108,22 +133,47 @@ def load_mapping(path: Path) -> Mapping:
     except FileNotFoundError:
         raise KawalError(f"{path}: mapping not found") from None
     except yaml.YAMLError as exc:
-        raise KawalError(f"{path}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise KawalError(f"{path}: not valid YAML: {' '.join(str(getattr(exc, 'problem', exc)).split())}") from None
+    except UnicodeDecodeError as exc:
+        raise KawalError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    if data is not None and not isinstance(data, dict):
+        raise KawalError(f"{path}: a mapping is a YAML dictionary (source, file, columns …), not {type(data).__name__}")
     try:
         mapping = Mapping.model_validate({**(data or {}), "name": path.stem})
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise KawalError(f"{path}: field {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        field = " ".join(".".join(map(str, err["loc"])).split())
+        raise KawalError(f"{path}: field {field}: {' '.join(str(err['msg']).split())}") from None
     try:
         spec = source_spec(mapping.source)
     except KawalError as exc:
         raise KawalError(f"{path}: field source: {exc}") from None
-    missing = [c for c in spec.column_names if c not in mapping.columns]
+    missing = [c for c in spec.required_columns if c not in mapping.columns]
     unknown = [c for c in mapping.columns if c not in spec.column_names]
+    if mapping.shape == "intervals":
+        from kawal.ingest.intervals import INTERVAL_FIELDS
+
+        if mapping.source != "interactions":
+            raise KawalError(f"{path}: field shape: interval aggregates feed interactions, not {mapping.source}")
+        missing = [f.name for f in INTERVAL_FIELDS.values() if f.required and f.name not in mapping.columns]
+        unknown = [c for c in mapping.columns if c not in INTERVAL_FIELDS]
+        if missing:
+            raise KawalError(f"{path}: columns: interval field(s) {', '.join(missing)} are not mapped")
+        if unknown:
+            raise KawalError(f"{path}: columns: {', '.join(unknown)} are not interval fields")
+    for column, rule in mapping.columns.items():
+        canonical = spec.column(column)
+        if canonical is not None and canonical.pseudonym and rule.from_ is not None and not rule.pseudonymise:
+            raise KawalError(
+                f"{path}: columns.{column}: holds a customer identifier; add `pseudonymise: true` so only its "
+                "keyed hash is kept"
+            )
     if missing:
         raise KawalError(f"{path}: columns: canonical column(s) {', '.join(missing)} of {spec.name} are not mapped")
     if unknown:
         raise KawalError(f"{path}: columns: {', '.join(unknown)} are not columns of {spec.name}")
+    if mapping.sql is not None and mapping.file.format != "csv":
+        raise KawalError(f"{path}: field file.format: a SQL source is extracted to csv, not {mapping.file.format}")
     try:
         ZoneInfo(mapping.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -234,21 +284,80 @@ def apply_mapping(mapping: Mapping, raw: pd.DataFrame, path: Path) -> pd.DataFra
                         f"in the map of {column} (mapping {mapping.name}: {', '.join(sorted(rule.map))})",
                     )
                 values = mapped
-            if rule.timestamp is not None or column.endswith("_at"):
+            if rule.timestamp is not None or column.endswith("_at") or column == "interval_start":
                 stamps = _timestamps(values, rule.timestamp, tz, path, rule.from_)
                 values = stamps.map(lambda v: "" if v is None else v.astimezone(SITE_TZ).isoformat())
             if rule.duration is not None:
                 values = _seconds(values, rule.duration, path, rule.from_)
+            if rule.pseudonymise:
+                from kawal.ingest.pseudonym import pii_key, pseudonym
+
+                values = values.map(partial(pseudonym, key=pii_key()))
         out[column] = values.astype(str)
     return out
 
 
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Typed cells (Excel, Parquet) as the text a CSV would carry; empty for a missing value."""
+    import pandas as pd
+
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values = frame[column]
+        text = values.astype(object).map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+        if pd.api.types.is_float_dtype(values):  # 195.0 → "195" (Excel stores every number as a float)
+            text = values.map(lambda v: "" if pd.isna(v) else f"{v:.15g}")
+        out[str(column)] = text.where(values.notna(), "")
+    return out
+
+
+def read_export(mapping: Mapping, path: Path, usecols: list[str] | None = None) -> pd.DataFrame:
+    """The export's cells as text, whatever its format; a bad file is one clear error."""
+    import pandas as pd
+
+    spec = mapping.file
+    if spec.format == "csv":
+        return read_csv_strings(path, delimiter=spec.delimiter, encoding=spec.encoding)
+    if spec.format == "xlsx":
+        from zipfile import BadZipFile
+
+        try:
+            book = pd.ExcelFile(path, engine="openpyxl")
+        except (BadZipFile, OSError, ValueError, KeyError) as exc:
+            raise SourceFileError(path, f"not a readable xlsx workbook ({type(exc).__name__})") from None
+        with book:
+            sheets = list(book.sheet_names)
+            if spec.sheet is None and len(sheets) > 1:
+                raise SourceFileError(
+                    path,
+                    f"workbook has {len(sheets)} sheets ({', '.join(sheets)}): set file.sheet in mapping "
+                    f"{mapping.name}",
+                )
+            sheet = spec.sheet or sheets[0]
+            if sheet not in sheets:
+                raise SourceFileError(path, f"no sheet {sheet!r} (sheets: {', '.join(sheets)}; mapping {mapping.name})")
+            frame = book.parse(sheet, dtype=object, keep_default_na=False, usecols=usecols)
+        return _as_text(frame)
+    import pyarrow as pa
+
+    try:
+        frame = pd.read_parquet(path, columns=usecols)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise SourceFileError(path, f"not a readable Parquet file ({str(exc).splitlines()[0][:120]})") from None
+    return _as_text(frame)
+
+
 def read_mapped(mapping: Mapping, path: Path, day: date | None = None) -> pd.DataFrame:
     """Read an export through its mapping and check it like a canonical file."""
-    raw = read_csv_strings(path, delimiter=mapping.file.delimiter, encoding=mapping.file.encoding)
+    raw = read_export(mapping, path)
     spec = SOURCES[mapping.source]
     try:
-        return check_rows(spec, apply_mapping(mapping, raw, path), path, day)
+        mapped = apply_mapping(mapping, raw, path)
+        if mapping.shape == "intervals":
+            from kawal.ingest.intervals import expand_intervals
+
+            mapped = expand_intervals(mapped, path)
+        return check_rows(spec, mapped, path, day)
     except SourceFileError as exc:
         # name the vendor column behind a canonical one, so the user knows what to fix in the export
         for column, rule in mapping.columns.items():
@@ -268,6 +377,10 @@ def locate_and_read(source: str, day: date, landing: Path):  # type: ignore[no-u
         found = locate_day_file(landing, source, day)
         return found, read_source(SOURCES[source], found.path, day)
     path = mapping.day_file(landing, day)
+    if mapping.sql is not None:
+        from kawal.ingest.extract import extract_day
+
+        extract_day(mapping, day, path)
     if not path.is_file():
         raise SourceFileError(path, f"no {source} export delivered for {day.isoformat()} (mapping {mapping.name})")
     if path.stat().st_size == 0:
@@ -284,3 +397,38 @@ def reread(source: str, file_name: str, landing: Path, day: date | None = None):
     if folder == source:
         return read_source(SOURCES[source], landing / file_name, day)
     return read_mapped(load_mapping(mappings_dir() / f"{folder}.yaml"), landing / file_name, day)
+
+
+def read_ids(source: str, file_name: str, landing: Path) -> pd.Series:
+    """The unique ids of a recorded batch, reading as little of its file as its mapping allows."""
+    import pandas as pd
+
+    spec = SOURCES[source]
+    assert spec.unique is not None
+    path = landing / file_name
+    folder = Path(file_name).parts[0]
+    if folder == source:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        try:  # pyarrow reads the one column without building the others (a 1M-row day: tenths of a second)
+            table = pacsv.read_csv(
+                path,
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=[spec.unique], column_types={spec.unique: pa.string()}, strings_can_be_null=False
+                ),
+            )
+            return table.to_pandas()[spec.unique]
+        except (pa.ArrowException, OSError):
+            pass
+        return pd.read_csv(path, usecols=[spec.unique], dtype=str, keep_default_na=False, encoding="utf-8-sig")[
+            spec.unique
+        ]
+    mapping = load_mapping(mappings_dir() / f"{folder}.yaml")
+    rule = mapping.columns.get(spec.unique)
+    if rule is None or rule.from_ is None or rule.map is not None or mapping.file.format == "csv":
+        return read_mapped(mapping, path)[spec.unique]
+    needed = sorted({rule.from_} | {f.column for f in mapping.filters})
+    raw = read_export(mapping, path, usecols=needed)
+    return apply_mapping(mapping.model_copy(update={"columns": {spec.unique: rule}}), raw, path)[spec.unique]

@@ -171,20 +171,29 @@ def rows_in_scope(rows: pd.DataFrame, params: _Params) -> pd.DataFrame:
 # --- kinds ------------------------------------------------------------------------------------
 
 
+def _calls(rows: pd.DataFrame) -> pd.Series:
+    """Interactions each row stands for: 1 for call-level data, n for an interval aggregate."""
+    import pandas as pd
+
+    return rows["calls"] if "calls" in rows.columns else pd.Series(1.0, index=rows.index)
+
+
 def success_call_ratio(rows: pd.DataFrame, p: ScrParams) -> Components:
     """Answered / (offered − short abandons): a caller who gave up within ``short_abandon_s`` seconds
-    (misdial, instant hang-up) gave the center no real chance to answer."""
+    (misdial, instant hang-up) gave the center no real chance to answer. Counts are weighted by
+    ``calls`` (interval aggregates); a row's wait per interaction decides a short abandon."""
     rows = rows_in_scope(rows, p)
+    calls = _calls(rows)
     answered = rows["outcome"].eq("answered")
-    short_abandoned = rows["outcome"].eq("abandoned") & (rows["wait_s"] < p.short_abandon_s)
-    return Components(float(answered.sum()), float(len(rows) - short_abandoned.sum()))
+    short_abandoned = rows["outcome"].eq("abandoned") & (rows["wait_s"] / calls < p.short_abandon_s)
+    return Components(float(calls[answered].sum()), float(calls.sum() - calls[short_abandoned].sum()))
 
 
 def response_time(rows: pd.DataFrame, p: InteractionParams) -> Components:
     """Σ seconds waited by answered interactions / answered interactions (average speed of answer)."""
     rows = rows_in_scope(rows, p)
     answered = rows["outcome"].eq("answered")
-    return Components(float(rows.loc[answered, "wait_s"].sum()), float(answered.sum()))
+    return Components(float(rows.loc[answered, "wait_s"].sum()), float(_calls(rows)[answered].sum()))
 
 
 def average_handling_time(rows: pd.DataFrame, p: InteractionParams) -> Components:
@@ -192,7 +201,7 @@ def average_handling_time(rows: pd.DataFrame, p: InteractionParams) -> Component
     rows = rows_in_scope(rows, p)
     answered = rows.loc[rows["outcome"].eq("answered")]
     handling = answered["talk_s"] + answered["hold_s"] + answered["acw_s"]
-    return Components(float(handling.sum()), float(len(answered)))
+    return Components(float(handling.sum()), float(_calls(answered).sum()))
 
 
 def ratio_of_sums(rows: pd.DataFrame, p: RatioParams) -> Components:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -47,9 +48,66 @@ class Mail:
 
 def _check_header(text: str, what: str) -> str:
     # Header injection: a name or subject with a line break could add headers (Bcc: …) to the mail.
-    if any(c in text for c in "\r\n\0"):
-        raise KawalError(f"refused to build a mail: {what} contains a line break ({text[:40]!r})")
+    # Not only CR/LF: Python's email package also refuses VT, FF, FS…RS, NEL, U+2028/2029 (they end
+    # a line for str.splitlines), so such text, once queued, could never be built and would stay
+    # pending for ever. Refuse every control character and line/paragraph separator up front.
+    import unicodedata
+
+    bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+    if bad is not None:
+        raise KawalError(
+            f"refused to build a mail: {what} contains a line break or control character "
+            f"U+{ord(bad):04X} ({text[:40]!r})"
+        )
+    # An RFC 2047 encoded word ("=?utf-8?q?a=0ABcc:_x?=") is decoded by Python 3.11 < 3.11.10 when
+    # the header is refolded and its newline written raw (CVE-2024-6923): no name or subject needs one.
+    if "=?" in text:
+        raise KawalError(f"refused to build a mail: {what} contains '=?' (encoded-word syntax) ({text[:40]!r})")
     return text
+
+
+def _verify_headers(msg: EmailMessage) -> None:
+    """The bytes as sent, parsed back, carry exactly the headers set: a generator bug cannot add one."""
+    from email import message_from_bytes, policy
+
+    sent = message_from_bytes(msg.as_bytes(), policy=policy.default)
+    if sorted(sent.keys()) != sorted(msg.keys()) or any(
+        str(sent[h]) != str(msg[h]) for h in ("To", "Cc", "From") if msg[h] is not None
+    ):
+        raise KawalError(f"refused to send {msg['X-Kawal-Key']}: its headers do not survive serialization intact")
+
+
+#: A plain ASCII addr-spec (RFC 5322 dot-atom local part @ a dotted domain): anything else — empty,
+#: non-ASCII (needs SMTPUTF8, so it could never be sent), quoted, with a comma or a second "@" — is
+#: refused when queued instead of being retried for ever or reaching someone else.
+_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
+)
+
+
+def _check_address(address: str, whose: str) -> str:
+    _check_header(address, f"the address of {whose}")
+    if not _ADDRESS.fullmatch(address):
+        raise KawalError(
+            f"refused to build a mail: the address of {whose} is not a plain mail address ({address[:40]!r})"
+        )
+    return address
+
+
+def _check_sender(sender: str) -> str:
+    """The configured From (procedure.yaml): one plain address, optionally with a display name."""
+    from email.utils import parseaddr
+
+    what = "the sender (procedure.yaml notifications.from_email)"
+    _check_header(sender, what)
+    name, address = parseaddr(sender)
+    try:
+        EmailMessage()["From"] = sender  # the email package's own parser must accept it as one mailbox
+    except Exception:
+        address = ""
+    if not _ADDRESS.fullmatch(address) or formataddr((name, address)).count("@") != sender.count("@"):
+        raise KawalError(f"refused to build a mail: {what} is not 'Name <address>' or an address ({sender[:40]!r})")
+    return sender
 
 
 def addresses(register: Register, person_ids: list[str]) -> list[str]:
@@ -58,7 +116,7 @@ def addresses(register: Register, person_ids: list[str]) -> list[str]:
         person = register.people.person(pid)
         if person is None:
             raise KawalError(f"no person {pid!r} in kpi_rules/people.yaml to send a notification to")
-        out.append(formataddr((_check_header(person.name, "a name"), _check_header(person.email, "an address"))))
+        out.append(formataddr((_check_header(person.name, "a name"), _check_address(person.email, pid))))
     return out
 
 
@@ -93,6 +151,7 @@ def enqueue(
     """Queue a notification once per ``key``; returns False (and writes nothing) if already queued."""
     if session.scalars(select(Notification.id).where(Notification.dedup_key == key)).first() is not None:
         return False
+    _check_sender(register.procedure.notifications.from_email)
     to_addrs = addresses(register, to)
     cc_addrs = [a for a in addresses(register, cc) if a not in to_addrs]
     text, html = render(mail)
@@ -140,6 +199,7 @@ def build_message(n: Notification, from_email: str) -> EmailMessage:
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         maintype, subtype = mime.split("/", 1)
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+    _verify_headers(msg)
     return msg
 
 

@@ -6,8 +6,9 @@ their natural key, and nothing is written when nothing changed.
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,13 +20,15 @@ from kawal.ingest.mapping import locate_and_read, reread
 from kawal.ingest.sources import sha256_of, source_spec
 from kawal.kpis.evaluation import evaluate_row
 from kawal.periods import days_of_month, month_start
-from kawal.register import Kpi, load_register
+from kawal.register import Kpi, Register, load_register
 from kawal.settings import landing_dir
 from kawal.store import IngestionBatch, engine_for, session_scope
 from kawal.store.kpi_values import KpiValueRow, RollupRule, month_rollup, replace_period_values
+from kawal.store.models import KpiValue
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -44,44 +47,133 @@ class IngestResult:
 def ingest_source_day(
     source: str, day: date, *, landing: Path | None = None, store_url: str | None = None
 ) -> IngestResult:
-    """Check the day's file of ``source`` and record its batch (once per distinct delivery)."""
-    source_spec(source)  # an unknown source is a clear error before any file is touched
+    """Read the day's delivery of ``source`` through its mapping, validate it (its GX suite and the
+    cross-delivery checks) and record its batch — once per distinct delivery.
+
+    A delivery that cannot be read or fails validation is **quarantined** (kept, with its validation
+    result), the source's KPIs are stored ``not_evaluable`` for the day with the reason, and data
+    engineering gets a data incident — never a KPI defect (work instruction §5.1: KPIs come from the
+    sources' data; bad data is not a bad KPI). The task then fails so the run shows it; the other
+    sources of the day go on. A day whose earlier delivery was loaded keeps those values in force.
+    """
+    from kawal.checks.delivery import run_delivery_checks
+    from kawal.checks.suites import validate_delivery
+
+    spec = source_spec(source)  # an unknown source is a clear error before any file is touched
     landing = landing or landing_dir()
     engine = engine_for(store_url)
+    register = load_register()
     try:
         found, rows = locate_and_read(source, day, landing)  # through the source's mapping, if any
     except SourceFileError as exc:
-        # Bad or missing data is a data incident for data engineering (its own transaction, so it
-        # is recorded although the task fails), never a KPI defect: no value is stored for the day.
-        from kawal.defects.tickets import record_data_incident
-
-        register = load_register()
-        with session_scope(engine) as session:
-            record_data_incident(session, register, source, day, str(exc), as_of=day + timedelta(days=1))
+        path = Path(exc.path)
+        delivered = path.is_file() and path.is_relative_to(landing)
+        with session_scope(engine) as session:  # its own transaction: kept although the task fails
+            batch = None
+            if delivered:
+                batch = _record_batch(
+                    session,
+                    source,
+                    day,
+                    landing,
+                    path,
+                    sha256_of(path),
+                    0,
+                    {"stage": "read", "problem": exc.problem},
+                )
+            _quarantine(session, register, source, day, batch, exc.problem)
         raise
+    suite = validate_delivery(source, rows)
     with session_scope(engine) as session:
-        batch = session.scalars(
-            select(IngestionBatch).where(
-                IngestionBatch.source == source,
-                IngestionBatch.business_date == day,
-                IngestionBatch.checksum_sha256 == found.checksum_sha256,
+        findings = run_delivery_checks(
+            session, spec, day, found.checksum_sha256, rows, landing, register.procedure.data_checks
+        )
+        validation = {"stage": "validate", "suite": suite.summary(), "checks": [f.as_dict() for f in findings]}
+        batch = _record_batch(session, source, day, landing, found.path, found.checksum_sha256, len(rows), validation)
+        failed = [f for f in findings if not f.ok]
+        problem = (
+            suite.problem() if not suite.success else (f"{failed[0].check}: {failed[0].detail}" if failed else None)
+        )
+        if problem is not None:
+            _quarantine(session, register, source, day, batch, problem)
+        elif batch.state == "quarantined":  # the same delivery now passes (e.g. a threshold was changed)
+            batch.state, batch.reason = "received", None
+        new = batch.state == "received"
+        batch_id = batch.id
+    if problem is not None:
+        raise SourceFileError(found.path, problem)
+    log.info("%s: %d rows, batch %d (%s)", found.path, len(rows), batch_id, "new" if new else "already known")
+    return IngestResult(batch_id, source, day.isoformat(), len(rows), new)
+
+
+def _record_batch(
+    session: Session, source: str, day: date, landing: Path, path: Path, checksum: str, rows: int, validation: dict
+) -> IngestionBatch:
+    """The batch of this delivery (source × day × checksum), created once; its validation refreshed."""
+    batch = session.scalars(
+        select(IngestionBatch).where(
+            IngestionBatch.source == source,
+            IngestionBatch.business_date == day,
+            IngestionBatch.checksum_sha256 == checksum,
+        )
+    ).one_or_none()
+    text_of = json.dumps(validation, sort_keys=True, default=str)
+    if batch is None:
+        batch = IngestionBatch(
+            source=source,
+            business_date=day,
+            file_name=path.relative_to(landing).as_posix(),
+            checksum_sha256=checksum,
+            row_count=rows,
+            state="received",
+            received_at=datetime.now(UTC),
+        )
+        session.add(batch)
+    if batch.validation != text_of:
+        batch.validation = text_of
+    session.flush()
+    return batch
+
+
+def _quarantine(
+    session: Session, register: Register, source: str, day: date, batch: IngestionBatch | None, problem: str
+) -> None:
+    """Keep the bad delivery out of the KPIs: quarantine it, store the day's KPIs of the source as
+    not_evaluable (unless an earlier loaded delivery of the day stays in force), roll the month up
+    again, and record the data incident. Idempotent."""
+    from kawal.defects.tickets import record_data_incident
+
+    if batch is not None and (batch.state != "quarantined" or batch.reason != problem):
+        batch.state, batch.reason = "quarantined", problem
+    in_force = session.scalars(
+        select(IngestionBatch).where(
+            IngestionBatch.source == source, IngestionBatch.business_date == day, IngestionBatch.state == "loaded"
+        )
+    ).first()
+    note = problem
+    if in_force is None:
+        kpis = register.for_source(source)
+        reason = f"data {source} {day.isoformat()} dikarantina: {problem}"[:2000]
+        rows = [
+            KpiValueRow(
+                kpi_id=k.id,
+                period_type="day",
+                period_start=day,
+                scope=OVERALL,
+                numerator=0.0,
+                denominator=0.0,
+                value=None,
+                status="not_evaluable",
+                reason=reason,
+                batch_id=batch.id if batch else None,
+                days_covered=0,
             )
-        ).one_or_none()
-        new = batch is None
-        if batch is None:
-            batch = IngestionBatch(
-                source=source,
-                business_date=day,
-                file_name=found.path.relative_to(landing).as_posix(),
-                checksum_sha256=found.checksum_sha256,
-                row_count=len(rows),
-                state="received",
-                received_at=datetime.now(UTC),
-            )
-            session.add(batch)
-            session.flush()
-    log.info("%s: %d rows, batch %d (%s)", found.path, len(rows), batch.id, "new" if new else "already known")
-    return IngestResult(batch.id, source, day.isoformat(), len(rows), new)
+            for k in kpis
+        ]
+        _store_day_and_month(session, register, source, kpis, day, rows)
+    else:
+        note = f"{problem} (the values of batch {in_force.id}, delivered earlier, stay in force)"
+    record_data_incident(session, register, source, day, note, as_of=day + timedelta(days=1))
 
 
 def kpi_day_rows(kpis: list[Kpi], rows: pd.DataFrame, day: date, batch_id: int | None) -> list[KpiValueRow]:
@@ -91,6 +183,10 @@ def kpi_day_rows(kpis: list[Kpi], rows: pd.DataFrame, day: date, batch_id: int |
     out: list[KpiValueRow] = []
     if rows.empty:  # an event source with no events that day: nothing to compute, nothing missing
         return out
+    # Only the columns the formulas and breakdowns read: splitting a million rows by channel then
+    # copies a few numeric columns, not every id and timestamp ("calls" weights interval aggregates).
+    needed = {"calls"}.union(*(k.params.columns() | set(k.breakdowns) for k in kpis))
+    rows = rows.loc[:, [c for c in rows.columns if c in needed]]
     for kpi in kpis:
         kept = rows_in_scope(rows, kpi.params)
         scopes = [(OVERALL, kept)]
@@ -133,6 +229,8 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
         batch = session.get(IngestionBatch, batch_id)
         if batch is None:
             raise KawalError(f"ingestion batch {batch_id} does not exist in the store")
+        if batch.state == "quarantined":
+            raise KawalError(f"ingestion batch {batch_id} is quarantined: {batch.reason}")
         kpis = register.for_source(batch.source)
         if not kpis:
             raise KawalError(f"register: no KPI is computed from source {batch.source!r}")
@@ -141,33 +239,9 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
             raise SourceFileError(path, f"changed or removed since batch {batch_id} was ingested; re-run the day")
         rows = reread(batch.source, batch.file_name, landing, batch.business_date)
         day = batch.business_date
-        if session.bind.dialect.name == "postgresql":
-            # Two days of one source and month computed at once would each total the month without
-            # the other's uncommitted day (last commit wins): one roll-up at a time per source × month.
-            session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                {"key": f"kawal-rollup:{batch.source}:{day:%Y-%m}"},
-            )
-        ids = [k.id for k in kpis]
-        rules = rollup_rules(kpis)
-        by_id = {k.id: k for k in kpis}
-
-        def judged(values: list[KpiValueRow]) -> list[KpiValueRow]:
-            return [evaluate_row(v, by_id[v.kpi_id], register, rules[v.kpi_id].stock_denominator) for v in values]
-
-        changed = replace_period_values(session, ids, "day", day, judged(kpi_day_rows(kpis, rows, day, batch.id)))
-        first = month_start(day)
-        last = days_of_month(first)[-1]
-        delivered = session.scalar(
-            select(func.count(func.distinct(IngestionBatch.business_date))).where(
-                IngestionBatch.source == batch.source,
-                IngestionBatch.business_date >= first,
-                IngestionBatch.business_date <= last,
-                IngestionBatch.state != "superseded",
-            )
+        changed = _store_day_and_month(
+            session, register, batch.source, kpis, day, kpi_day_rows(kpis, rows, day, batch.id)
         )
-        month = month_rollup(session, rules, first, last, days_delivered=delivered)
-        changed += replace_period_values(session, ids, "month", first, judged(month))
         # A restated day supersedes the earlier deliveries; they stay in the store for audit.
         for other in session.scalars(
             select(IngestionBatch).where(
@@ -189,6 +263,74 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
         "rows": len(rows),
         "values_changed": changed,
     }
+
+
+def _store_day_and_month(
+    session: Session, register: Register, source: str, kpis: list[Kpi], day: date, day_rows: list[KpiValueRow]
+) -> int:
+    """Judge and upsert the day's values of ``source`` and its month-to-date roll-up. Returns the
+    number of rows changed."""
+    if session.bind.dialect.name == "postgresql":
+        # Two days of one source and month computed at once would each total the month without
+        # the other's uncommitted day (last commit wins): one roll-up at a time per source × month.
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"kawal-rollup:{source}:{day:%Y-%m}"}
+        )
+    ids = [k.id for k in kpis]
+    rules = rollup_rules(kpis)
+    by_id = {k.id: k for k in kpis}
+
+    def judged(values: list[KpiValueRow]) -> list[KpiValueRow]:
+        return [evaluate_row(v, by_id[v.kpi_id], register, rules[v.kpi_id].stock_denominator) for v in values]
+
+    changed = replace_period_values(session, ids, "day", day, judged(day_rows))
+    first = month_start(day)
+    last = days_of_month(first)[-1]
+    delivered = session.scalar(
+        select(func.count(func.distinct(IngestionBatch.business_date))).where(
+            IngestionBatch.source == source,
+            IngestionBatch.business_date >= first,
+            IngestionBatch.business_date <= last,
+            IngestionBatch.state.in_(("received", "loaded")),
+        )
+    )
+    month = month_rollup(session, rules, first, last, days_delivered=delivered)
+    # Days whose delivery was quarantined or never came are *processed*, not under way: once every
+    # day of the month is processed the month is judged (met/breach) on the days with valid data,
+    # not "still running"; the report's completeness statement names the missing days.
+    processed = len(
+        set(
+            session.scalars(
+                select(IngestionBatch.business_date).where(
+                    IngestionBatch.source == source,
+                    IngestionBatch.business_date >= first,
+                    IngestionBatch.business_date <= last,
+                    IngestionBatch.state != "superseded",
+                )
+            )
+        )
+        | set(
+            session.scalars(
+                select(KpiValue.period_start).where(
+                    KpiValue.kpi_id.in_(ids),
+                    KpiValue.period_type == "day",
+                    KpiValue.period_start >= first,
+                    KpiValue.period_start <= last,
+                    KpiValue.days_covered == 0,
+                )
+            )
+        )
+    )
+    n_days = (last - first).days + 1
+
+    def judged_month(v: KpiValueRow) -> KpiValueRow:
+        if processed < n_days or v.days_covered >= n_days:
+            return judged([v])[0]
+        j = judged([replace(v, days_covered=n_days)])[0]
+        note = f"{n_days - v.days_covered} hari tanpa data valid (dikarantina/tidak terkirim)"
+        return replace(j, days_covered=v.days_covered, evaluation_note=note)
+
+    return changed + replace_period_values(session, ids, "month", first, [judged_month(v) for v in month])
 
 
 def open_defects_for_day(day: date, *, store_url: str | None = None) -> dict:

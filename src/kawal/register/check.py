@@ -24,7 +24,12 @@ class Problem:
     what: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.where}: {self.what}"
+        # one line whatever the file holds: a key or id with a line break is shown escaped
+        return _printable(f"{self.file}: {self.where}: {self.what}")
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def rules_dir() -> Path:
@@ -59,10 +64,23 @@ def _unique_key_loader():  # type: ignore[no-untyped-def]
     return UniqueKeyLoader
 
 
+#: A register or people file is a few hundred lines; anything this big is a mistake or an attack.
+MAX_RULES_FILE_BYTES = 2_000_000
+
+
+def _one_line(text: object) -> str:
+    """Problems are one line each (PyYAML's reader errors span several)."""
+    return " ".join(str(text).split())
+
+
 def _load_yaml(path: Path, problems: list[Problem]) -> Any:
     import yaml
 
     try:
+        if path.stat().st_size > MAX_RULES_FILE_BYTES:
+            size = f"{path.stat().st_size:,} bytes, more than {MAX_RULES_FILE_BYTES:,}"
+            problems.append(Problem(_shown(path), "(file)", f"too large ({size})"))
+            return None
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_unique_key_loader())  # noqa: S506 - a SafeLoader
     except FileNotFoundError:
         problems.append(Problem(_shown(path), "(file)", "not found"))
@@ -73,7 +91,10 @@ def _load_yaml(path: Path, problems: list[Problem]) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"
-        problems.append(Problem(_shown(path), where, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+        problems.append(Problem(_shown(path), where, f"not valid YAML: {_one_line(getattr(exc, 'problem', exc))}"))
+        return None
+    except RecursionError:  # "[[[[…" nested beyond Python's stack: PyYAML's parser recurses per level
+        problems.append(Problem(_shown(path), "(file)", "not valid YAML: nested too deeply"))
         return None
     if not isinstance(data, dict):
         problems.append(Problem(_shown(path), "(file)", "must be a mapping of sections"))
@@ -98,11 +119,30 @@ def _validate(model: type[BaseModel], data: Any, file: str, entry: str, problems
 
 
 def _check_people(people: People, file: str, problems: list[Problem]) -> None:
+    import unicodedata
+
     seen: set[str] = set()
+    logins: dict[str, str] = {}
     for person in people.people:
         if person.id in seen:
             problems.append(Problem(file, f"person {person.id!r}", "duplicate person id"))
         seen.add(person.id)
+        # the KPI board acts as the person of a login: one login, one person (else it would act as nobody)
+        if person.login in logins and logins[person.login] != person.id:
+            problems.append(
+                Problem(
+                    file,
+                    f"person {person.id!r} field airflow_user",
+                    f"Airflow login {person.login!r} already belongs to {logins[person.login]!r}",
+                )
+            )
+        logins.setdefault(person.login, person.id)
+        # Names go into mail headers and PDFs: NEL and U+2028/2029 end a line there too (header injection).
+        for field, text in (("name", person.name), ("role", person.role)):
+            bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+            if bad is not None:
+                what = f"contains a line break or control character (U+{ord(bad):04X})"
+                problems.append(Problem(file, f"person {person.id!r} field {field}", what))
     if people.person(people.accountable) is None:
         problems.append(Problem(file, "accountable", f"{people.accountable!r} is not among the people"))
     for required in ("operations_team", "operations_support_team"):  # §4.6: the two Consulted teams
@@ -356,7 +396,7 @@ def check_register(directory: Path | None = None) -> tuple[Register | None, list
     try:
         procedure = load_procedure(directory)
     except KawalError as exc:
-        problems.append(Problem(_shown(directory / "procedure.yaml"), "(file)", str(exc).split(": ", 1)[-1]))
+        problems.append(Problem(_shown(directory / "procedure.yaml"), "(file)", _one_line(str(exc).split(": ", 1)[-1])))
     if problems or people is None:
         return None, problems
     return Register(people=people, kpis=list(kpis.values()), revisions=revisions, procedure=procedure), problems

@@ -95,6 +95,18 @@ class Person(BaseModel):
     role: str = Field(
         pattern=r"^[^\x00-\x1f\x7f]*$", description="function, e.g. Manajer Operasional, Supervisor Quality"
     )
+    # The KPI board in the Airflow UI (kawal.web) acts as the person whose Airflow login this is.
+    airflow_user: str | None = Field(
+        None,
+        min_length=1,
+        pattern=r"^[^\x00-\x1f\x7f\s]+$",
+        description="Airflow username of this person for the KPI board; unset: the person's id",
+    )
+
+    @property
+    def login(self) -> str:
+        """The Airflow username that acts as this person in the KPI board."""
+        return self.airflow_user or self.id
 
 
 class People(BaseModel):

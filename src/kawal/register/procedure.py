@@ -38,9 +38,25 @@ class NotificationSettings(BaseModel):
     ui_base_url: str | None = Field(None, description="base URL of the Kawal UI, for links in mails")
 
 
+class DataCheckSettings(BaseModel):
+    """Checks of a delivery against earlier ones, beyond what a suite of one file can say."""
+
+    model_config = ConfigDict(extra="forbid")
+    volume_window_days: int = Field(28, ge=1, description="trailing days whose row counts make the baseline")
+    volume_min_history_days: int = Field(7, ge=1, description="days of history before the volume check applies")
+    volume_factor: float = Field(10.0, gt=1, description="rows above factor × or below 1/factor × the median")
+    covers_until: str | None = Field(
+        "20:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="latest event at or after this site time"
+    )
+    covers_until_min_rows: int = Field(
+        1000, ge=0, description="freshness is judged on days with at least this many rows (a quiet day may end early)"
+    )
+
+
 class Procedure(BaseModel):
     model_config = ConfigDict(extra="forbid")
     defects: DefectSettings = Field(default_factory=DefectSettings)
+    data_checks: DataCheckSettings = Field(default_factory=DataCheckSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
 
 

@@ -287,6 +287,11 @@ def build_context(
             }
         )
 
+    from kawal.review.minutes import actions_for_report
+
+    with Session(engine) as s:
+        review_actions = actions_for_report(s, register, first, generated_at.date())
+
     revision = register.revision_in_force(first)
     people = register.people
     total_met = sum(c.met for c in categories)
@@ -316,7 +321,7 @@ def build_context(
             }
             for a in overdue
         ],
-        review_actions=[],  # the monthly review minutes (Review issue) are not recorded yet
+        review_actions=review_actions,  # §5.5: status of every action the previous review decided
         data_quality=quality,
         complete=not caveats,
         caveats=caveats,

@@ -118,10 +118,13 @@ def month_rollup(
     for v in day_rows:
         grouped[(v.kpi_id, v.scope)].append(v)
     out = []
-    for (kpi_id, scope), values in sorted(grouped.items()):
+    for (kpi_id, scope), stored in sorted(grouped.items()):
+        # a day whose delivery was quarantined (stored with days_covered 0) adds nothing, and is no day
+        # of a stock's average
+        values = [v for v in stored if v.days_covered > 0]
         num = math.fsum(v.numerator for v in values)  # fsum: the same total whatever the order
         den = math.fsum(v.denominator for v in values)
-        if rules[kpi_id].stock_denominator:
+        if rules[kpi_id].stock_denominator and values:
             den /= len(values)
         out.append(
             KpiValueRow(

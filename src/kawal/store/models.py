@@ -53,9 +53,15 @@ class IngestionBatch(Base):
     checksum_sha256: Mapped[str] = mapped_column(String(64))
     row_count: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(
-        String(16), doc="'loaded' (its KPIs are in force) or 'superseded' (a later delivery replaced it)"
+        String(16),
+        doc="'received', 'loaded' (its KPIs are in force), 'quarantined' (failed validation: kept with its "
+        "result, its KPIs not_evaluable) or 'superseded' (a later delivery replaced it)",
     )
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True, doc="why the batch was quarantined")
+    validation: Mapped[str | None] = mapped_column(
+        Text, nullable=True, doc="JSON summary of its validation: GX suite and Kawal's cross-delivery checks"
+    )
 
 
 class KpiValue(Base):
@@ -212,3 +218,119 @@ class ReportDelivery(Base):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     forced_by: Mapped[str | None] = mapped_column(String(64), nullable=True, doc="who asked for a re-send")
+
+
+# --- review minutes (§4.7, §5.5) and records (§6) -----------------------------------------------
+
+
+class ReviewMinutes(Base):
+    """Risalah Rapat of a month's review (§4.7, §5.5; ISO 9001 9.3-style review, 10.3 improvement).
+
+    ``sequence`` 0 is the minutes themselves, 1, 2 … their addenda. A finalized document is frozen
+    (ISO 9001 7.5.3 control of documented information): later changes go into a new addendum; the
+    SHA-256 of its content is kept so the frozen text can be checked.
+    """
+
+    __tablename__ = "review_minutes"
+    __table_args__ = (UniqueConstraint("month", "sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[date] = mapped_column(Date, doc="first day of the month reviewed")
+    sequence: Mapped[int] = mapped_column(Integer, doc="0 = the minutes, 1, 2 … = addenda")
+    state: Mapped[str] = mapped_column(String(8), doc="'draft' or 'final'")
+    meeting_date: Mapped[date] = mapped_column(Date, doc="day of the meeting; overdue items are judged on it")
+    place: Mapped[str | None] = mapped_column(Text, nullable=True)
+    chair: Mapped[str] = mapped_column(String(64), doc="person id: the Accountable (§4.7)")
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True, doc="why an addendum was needed")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(64))
+    finalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finalized_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    content_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, doc="of the frozen content")
+
+
+class ReviewAttendee(Base):
+    """Someone present at the review (the attendance list is objective evidence, §6)."""
+
+    __tablename__ = "review_attendee"
+    __table_args__ = (UniqueConstraint("minutes_id", "person"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("review_minutes.id"))
+    person: Mapped[str] = mapped_column(String(64), doc="person id of kpi_rules/people.yaml")
+
+
+class ReviewItem(Base):
+    """An agenda item: pre-filled from the month (a defect, a repeat breach, an overdue action, a KPI at
+    risk) or added by people; ``ref`` keeps a pre-filled item unique so re-drafting adds no duplicate."""
+
+    __tablename__ = "review_item"
+    __table_args__ = (UniqueConstraint("minutes_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("review_minutes.id"))
+    number: Mapped[int] = mapped_column(Integer, doc="1, 2 … within the document")
+    kind: Mapped[str] = mapped_column(String(24), doc="repeat_defect, defect, data_incident, overdue_action, ...")
+    ref: Mapped[str | None] = mapped_column(String(64), nullable=True, doc="e.g. 'ticket:3', 'kpi:scr'")
+    ticket_id: Mapped[int | None] = mapped_column(
+        Integer, nullable=True, doc="defect ticket discussed (a number, not a foreign key: records age apart)"
+    )
+    kpi_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    title: Mapped[str] = mapped_column(Text)
+    facts: Mapped[str] = mapped_column(Text, doc="what the month's data says (pre-filled)")
+    discussion: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decision: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ReviewAction(Base):
+    """An action decided in the review: preventive/mitigating or curative/corrective (§4.7, §5.5),
+    with owner and due date, linked to its defect ticket or KPI. Its progress (``done_on``) is tracked
+    after the minutes are frozen: progress is not an edit of what was decided."""
+
+    __tablename__ = "review_action"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("review_minutes.id"))
+    item_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str] = mapped_column(String(16), doc="'preventive' (mitigating) or 'curative' (corrective)")
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(64), doc="person id")
+    due_date: Mapped[date] = mapped_column(Date)
+    ticket_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kpi_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    done_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    done_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class LegalHold(Base):
+    """A hold that stops disposal of matching records whatever their age (audit, dispute, inquiry)."""
+
+    __tablename__ = "legal_hold"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_type: Mapped[str] = mapped_column(String(32), doc="a record type of retention.yaml, or '*'")
+    ref_pattern: Mapped[str] = mapped_column(String(200), doc="shell pattern on the record's ref, e.g. '2023-*'")
+    reason: Mapped[str] = mapped_column(Text)
+    placed_by: Mapped[str] = mapped_column(String(64))
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    released_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class DisposalLog(Base):
+    """One disposed record (§6: never silently): what, when, why, and the checksum of what was destroyed."""
+
+    __tablename__ = "disposal_log"
+    __table_args__ = (UniqueConstraint("record_type", "ref", "checksum_sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_type: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[str] = mapped_column(String(300))
+    record_date: Mapped[date] = mapped_column(Date, doc="the date the retention period counts from")
+    retain_until: Mapped[date] = mapped_column(Date)
+    disposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    checksum_sha256: Mapped[str] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(Text, doc="JSON: files with their SHA-256, rows removed")
+    actor: Mapped[str] = mapped_column(String(64), doc="'kawal' (the retention DAG) or a person id")

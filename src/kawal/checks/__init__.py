@@ -1,0 +1,1 @@
+"""Checks of a delivery: the Great Expectations suite of its source and the cross-delivery checks."""

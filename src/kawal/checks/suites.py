@@ -1,0 +1,225 @@
+"""Great Expectations suites of the canonical sources: written from the layouts, run after mapping.
+
+The suites are the canonical layouts of :mod:`kawal.ingest.sources` stated as expectations, kept as
+committed, reviewable JSON in the GX file context under ``great_expectations/gx/`` (one suite, one
+validation definition per source; ``kawal checks suites`` regenerates them and a test keeps them in
+step with the layouts). The row-by-row reader in :mod:`kawal.ingest.sources` already names the
+first bad row; GX is the second, independent statement of the same contract, and its validation
+results and Data Docs are the objective evidence of each delivery's check (ISO 9001:2015 7.5, 9.1;
+work instruction §6 keeps them 2 years).
+
+Run-time output never goes into the repository: ``great_expectations.yml`` points the validation
+results store at ``${KAWAL_HOME}/gx/validations`` and Data Docs at ``${KAWAL_HOME}/gx-docs``.
+GX's file stores are not safe for concurrent writers on one host, so every use of the context takes
+an exclusive file lock (the daily DAG validates its sources in parallel).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kawal.ingest.sources import PSEUDONYM, SOURCES, SourceSpec
+from kawal.settings import kawal_home
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+log = logging.getLogger(__name__)
+
+DATASOURCE = "kawal_canonical_sources"
+BATCH = "whole_delivery"
+ISO_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:\d{2}|Z)$"
+
+
+def gx_root() -> Path:
+    """The committed GX project: ``KAWAL_GX_DIR``, else ``great_expectations/`` in the working
+    directory, else the one beside the package's source tree (an editable install run elsewhere,
+    e.g. by a Celery worker)."""
+    if os.environ.get("KAWAL_GX_DIR"):
+        return Path(os.environ["KAWAL_GX_DIR"]).resolve()
+    here = Path.cwd() / "great_expectations"
+    if (here / "gx").is_dir():
+        return here.resolve()
+    return Path(__file__).resolve().parents[3] / "great_expectations"
+
+
+def data_docs_dir() -> Path:
+    return kawal_home() / "gx-docs"
+
+
+def expectations_for(spec: SourceSpec) -> list[tuple[str, dict[str, Any], str]]:
+    """(expectation class, its arguments, why) for one canonical layout."""
+    out: list[tuple[str, dict[str, Any], str]] = [
+        ("ExpectTableColumnsToMatchSet", {"column_set": list(spec.column_names)}, "the layout (exact match)"),
+    ]
+    if not spec.empty_day_ok:
+        out.append(("ExpectTableRowCountToBeBetween", {"min_value": 1}, "a log/snapshot source has rows every day"))
+    # The reader already refuses over-long cells and formula injection in every text column, row by
+    # row; the suite states the domain: keys present, codes known, numbers in range. GX's cost is per
+    # expectation (~0.1 s each, whatever the rows), so the suite says each thing once.
+    keys = {c for c in (spec.unique, spec.timestamp) if c}
+    for col in spec.columns:
+        if col.name in keys:
+            out.append(("ExpectColumnValuesToNotBeNull", {"column": col.name}, "a key is always present"))
+        if col.pseudonym:
+            out.append(
+                (
+                    "ExpectColumnValuesToMatchRegex",
+                    {"column": col.name, "regex": f"^(?:{PSEUDONYM})?$"},
+                    "a keyed hash or empty: customer identifiers never in the clear",
+                )
+            )
+        elif col.allowed is not None:
+            out.append(("ExpectColumnValuesToBeInSet", {"column": col.name, "value_set": sorted(col.allowed)}, "codes"))
+        elif col.kind == "flag":
+            out.append(("ExpectColumnValuesToBeInSet", {"column": col.name, "value_set": [0, 1]}, "a 0/1 flag"))
+        elif col.kind in ("number", "count"):
+            # a weighted row (an interval aggregate) sums its events: per-event maxima are checked by the reader
+            maximum = None if spec.weight and col.name != spec.weight else col.maximum
+            bounds = {k: v for k, v in (("min_value", col.minimum), ("max_value", maximum)) if v is not None}
+            if bounds:
+                out.append(("ExpectColumnValuesToBeBetween", {"column": col.name, **bounds}, col.description))
+    if spec.unique:
+        out.append(("ExpectColumnValuesToBeUnique", {"column": spec.unique}, "one row per id in a delivery"))
+    if spec.timestamp:
+        out.append(
+            (
+                "ExpectColumnValuesToMatchRegex",
+                {"column": spec.timestamp, "regex": ISO_WITH_OFFSET},
+                "ISO 8601 with a UTC offset, so its day is not ambiguous",
+            )
+        )
+    for small, large in spec.at_most:
+        out.append(
+            (
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                {"column_A": large, "column_B": small, "or_equal": True},
+                f"{small} ≤ {large} (internal consistency)",
+            )
+        )
+    return out
+
+
+_CONTEXTS: dict[tuple[str, str], Any] = {}
+
+
+@contextlib.contextmanager
+def gx_context() -> Iterator[Any]:
+    """The committed file context, locked against concurrent writers on this host."""
+    home = kawal_home()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["KAWAL_HOME"] = str(home)  # great_expectations.yml substitutes ${KAWAL_HOME}
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("TQDM_DISABLE", "1")  # GX's progress bars would flood task logs
+    import great_expectations as gx
+
+    with (home / ".gx.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            key = (str(gx_root()), str(home))
+            if key not in _CONTEXTS:  # loading the project costs ~2 s; one process runs many tasks under dag.test
+                _CONTEXTS.clear()
+                _CONTEXTS[key] = gx.get_context(mode="file", project_root_dir=key[0])
+            yield _CONTEXTS[key]
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def write_suites() -> list[str]:
+    """(Re)write every source's suite, dataframe asset and validation definition into the committed
+    context (``kawal checks suites``). Returns the suite names."""
+    import great_expectations.expectations as gxe
+
+    import great_expectations as gx
+
+    with gx_context() as ctx:
+        try:
+            datasource = ctx.data_sources.get(DATASOURCE)
+        except (KeyError, ValueError, gx.exceptions.DataContextError):
+            datasource = ctx.data_sources.add_pandas(DATASOURCE)
+        for spec in SOURCES.values():
+            suite = gx.ExpectationSuite(
+                name=spec.name,
+                meta={"source": spec.name, "description": spec.description, "written_by": "kawal checks suites"},
+            )
+            for kind, kwargs, why in expectations_for(spec):
+                suite.add_expectation(getattr(gxe, kind)(**kwargs, meta={"why": why}))
+            suite = ctx.suites.add_or_update(suite)
+            try:
+                asset = datasource.get_asset(spec.name)
+            except LookupError:
+                asset = datasource.add_dataframe_asset(spec.name)
+            try:
+                batch = asset.get_batch_definition(BATCH)
+            except (KeyError, ValueError, LookupError):
+                batch = asset.add_batch_definition_whole_dataframe(BATCH)
+            ctx.validation_definitions.add_or_update(gx.ValidationDefinition(name=spec.name, data=batch, suite=suite))
+        return list(SOURCES)
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    success: bool
+    evaluated: int
+    failed: list[dict[str, Any]]
+
+    def summary(self) -> dict[str, Any]:
+        return {"suite_success": self.success, "expectations": self.evaluated, "failed": self.failed}
+
+    def problem(self) -> str:
+        first = self.failed[0]
+        where = f"column {first['column']}: " if first.get("column") else ""
+        rows = f" (rows {', '.join(map(str, first['rows']))})" if first.get("rows") else ""
+        return (
+            f"GX suite {first['suite']}: {where}{first['expectation']} failed for {first['unexpected']} value(s){rows}"
+        )
+
+
+def validate_delivery(source: str, rows: pd.DataFrame) -> SuiteResult:
+    """Run the source's committed suite on a mapped, typed delivery; the result is kept in the
+    validation results store (for Data Docs and the audit pack)."""
+    with gx_context() as ctx:
+        definition = ctx.validation_definitions.get(source)
+        result = definition.run(
+            batch_parameters={"dataframe": rows.reset_index(drop=True)}, result_format={"result_format": "SUMMARY"}
+        )
+    failed = []
+    for r in result.results:
+        if r.success:
+            continue
+        kwargs = r.expectation_config.kwargs
+        index = r.result.get("partial_unexpected_index_list") or []
+        failed.append(
+            {
+                "suite": source,
+                "expectation": r.expectation_config.type,
+                "column": kwargs.get("column") or kwargs.get("column_A"),
+                "unexpected": r.result.get("unexpected_count", 0),
+                # rows as file lines (header = 1); cell values are not kept: they may hold personal data
+                "rows": [int(rows.index[i]) + 2 for i in index[:5] if isinstance(i, int) and i < len(rows)],
+            }
+        )
+    return SuiteResult(bool(result.success), len(result.results), failed)
+
+
+def build_data_docs() -> Path:
+    """Render Data Docs (suites and every stored validation result) into ``$KAWAL_HOME/gx-docs``."""
+    with gx_context() as ctx:
+        ctx.build_data_docs()
+    index = data_docs_dir() / "index.html"
+    log.info("Data Docs: %s", index)
+    return index
+
+
+def suites_on_disk() -> dict[str, Any]:
+    """The committed suites as JSON (the test compares them with a fresh :func:`write_suites`)."""
+    folder = gx_root() / "gx" / "expectations"
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}

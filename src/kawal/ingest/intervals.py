@@ -1,0 +1,128 @@
+"""Interactions delivered as interval aggregates (15/30-minute rows per queue) instead of per call.
+
+Many ACDs export only an interval report: per interval and queue, offered, answered, abandoned
+(and short abandons), Σ wait of the answered, Σ wait of the abandoned, Σ talk, hold, wrap-up. A
+mapping with ``shape: intervals`` maps such a report onto the *interval fields* below; each
+interval row then becomes at most three canonical ``interactions`` rows — answered, abandoned,
+short-abandoned — carrying ``calls`` = their count and the sums of their durations. SCR, RT and AHT
+weigh rows by ``calls``, so a call-level export and an interval report of the same calls give the
+same KPI values (tests/ingest/test_intervals.py shows it).
+
+What an interval report cannot say, and what Kawal assumes:
+- a short abandon is what the export counts as one (``short_abandoned``); Kawal's own
+  ``short_abandon_s`` applies to call-level data only. Without that column every abandon counts.
+- offered − answered − abandoned (calls still queued at the interval's end, overflowed out) is
+  checked (never negative) but counted in no KPI, as call-level data would not have those rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kawal.errors import SourceFileError
+from kawal.ingest.sources import redacted
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class IntervalField:
+    name: str
+    description: str
+    required: bool = True
+    numeric: bool = True
+    default: str = "0"
+
+
+INTERVAL_FIELDS: dict[str, IntervalField] = {
+    f.name: f
+    for f in (
+        IntervalField("interval_start", "start of the interval (timestamp)", numeric=False),
+        IntervalField("channel", "voice, chat, ...", numeric=False),
+        IntervalField("queue", "queue / skill", numeric=False),
+        IntervalField("offered", "interactions offered in the interval"),
+        IntervalField("answered", "interactions answered"),
+        IntervalField("abandoned", "interactions abandoned (short abandons included)"),
+        IntervalField("short_abandoned", "abandons the export counts as short", required=False),
+        IntervalField("answer_wait_s", "Σ seconds waited by the answered interactions"),
+        IntervalField("abandon_wait_s", "Σ seconds waited by the abandoned interactions"),
+        IntervalField("talk_s", "Σ talk seconds of the answered"),
+        IntervalField("hold_s", "Σ hold seconds of the answered", required=False),
+        IntervalField("acw_s", "Σ after-call-work seconds of the answered", required=False),
+    )
+}
+
+
+def expand_intervals(fields: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Interval rows (text cells, mapped onto INTERVAL_FIELDS) as canonical interactions rows (text
+    cells); each output row keeps the index of the line it came from, so errors name that line."""
+    import pandas as pd
+
+    fields = fields.assign(
+        **{f.name: f.default for f in INTERVAL_FIELDS.values() if not f.required and f.name not in fields.columns}
+    )
+    numbers: dict[str, pd.Series] = {}
+    for f in INTERVAL_FIELDS.values():
+        if not f.numeric:
+            continue
+        number = pd.to_numeric(fields[f.name], errors="coerce")
+        bad = number.isna() | (number < 0)
+        if f.name in ("offered", "answered", "abandoned", "short_abandoned"):
+            bad |= number.notna() & (number % 1 != 0)
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise SourceFileError(
+                path,
+                f"row {fields.index[i] + 2}, column {f.name}: {redacted(fields[f.name].iloc[i])!r} is not a "
+                f"{'whole ' if f.name in ('offered', 'answered', 'abandoned', 'short_abandoned') else ''}number "
+                f"from 0 ({int(bad.sum())} bad row(s) in all)",
+            )
+        numbers[f.name] = number
+    for small, large, what in (
+        (numbers["answered"] + numbers["abandoned"], numbers["offered"], "answered + abandoned"),
+        (numbers["short_abandoned"], numbers["abandoned"], "short_abandoned"),
+    ):
+        bad = small > large
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            name = "offered" if what.startswith("answered") else "abandoned"
+            raise SourceFileError(
+                path,
+                f"row {fields.index[i] + 2}: {what} ({small.iloc[i]:g}) is greater than {name} ({large.iloc[i]:g}): "
+                "the interval's counts contradict each other",
+            )
+    parts = []
+    long_abandoned = numbers["abandoned"] - numbers["short_abandoned"]
+    for outcome, calls, wait, talk, hold, acw, kind in (
+        ("answered", numbers["answered"], numbers["answer_wait_s"], "talk_s", "hold_s", "acw_s", "answered"),
+        ("abandoned", long_abandoned, numbers["abandon_wait_s"], None, None, None, "abandoned"),
+        ("abandoned", numbers["short_abandoned"], 0.0 * long_abandoned, None, None, None, "short"),
+    ):
+        keep = calls > 0
+        zero = pd.Series("0", index=fields.index)
+        part = pd.DataFrame(
+            {
+                "interaction_id": fields["queue"]
+                + "|"
+                + fields["channel"]
+                + "|"
+                + fields["interval_start"]
+                + "|"
+                + kind,
+                "channel": fields["channel"],
+                "queue": fields["queue"],
+                "arrived_at": fields["interval_start"],
+                "outcome": outcome,
+                "wait_s": wait.map(lambda v: f"{v:g}"),
+                "talk_s": numbers[talk].map(lambda v: f"{v:g}") if talk else zero,
+                "hold_s": numbers[hold].map(lambda v: f"{v:g}") if hold else zero,
+                "acw_s": numbers[acw].map(lambda v: f"{v:g}") if acw else zero,
+                "calls": calls.map(lambda v: f"{v:g}"),
+            },
+            index=fields.index,
+        ).loc[keep]
+        parts.append(part)
+    return pd.concat(parts).sort_index(kind="stable")
