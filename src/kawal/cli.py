@@ -236,6 +236,7 @@ def kpi_attainment(month) -> None:  # type: ignore[no-untyped-def]
 
 
 def _register_subcommands() -> None:
+    from kawal.checks.cli import checks
     from kawal.defects.cli import defects, notify
     from kawal.ingest.cli import sources
     from kawal.reports.cli import report
@@ -244,6 +245,14 @@ def _register_subcommands() -> None:
     main.add_command(notify)
     main.add_command(report)
     main.add_command(sources)
+    main.add_command(checks)
+
+    from kawal.records.cli import audit_pack, records
+    from kawal.review.cli import review
+
+    main.add_command(review)
+    main.add_command(records)
+    main.add_command(audit_pack)
 
 
 _register_subcommands()

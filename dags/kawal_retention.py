@@ -1,0 +1,70 @@
+"""
+### Kawal · bulanan · masa simpan rekaman (retention, §6)
+
+**What**: on day 1 of each month at 03:00 WIB, judged on the run's logical date in Asia/Jakarta:
+`list_expired_records` lists every record past its retention period (`kpi_rules/retention.yaml`:
+reports and delivery proofs, minutes, closed defect tickets with their history and register
+revisions 3 years; source files, validation results and quarantined batches 2 years);
+`dispose_expired_records` disposes of them — one transaction and one disposal-log entry each (what,
+when, why, SHA-256 of what was destroyed) — leaving records under a legal hold and the types marked
+`dispose: false` alone. Trigger with `{"dry_run": true}` to list only. A re-run disposes of nothing
+twice: a disposed record is no longer there.
+
+**Owner**: data engineering (`kawal-data-engineering`); the retention table is the Accountable's.
+
+**Triage**
+- `kpi_rules/retention.yaml` invalid: the task fails at once with the file, entry and field; fix the
+  file, clear the task.
+- Something must not be disposed of (audit, dispute): `kawal records hold --type T --ref PATTERN
+  --reason … --as PERSON` before the run; `kawal records dispose --dry-run --as-of YYYY-MM-DD` shows
+  what a run would do; `kawal records log` shows what was done.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from airflow.sdk import CronTriggerTimetable, Param, dag, task
+
+SITE_TZ = "Asia/Jakarta"
+
+
+@task
+def list_expired_records(logical_date: datetime | None = None) -> dict:
+    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
+    from kawal.records.disposal import retention_for_run
+
+    assert logical_date is not None
+    with fail_fast_on_user_error():
+        return retention_for_run(logical_date, dry_run=True)
+
+
+@task
+def dispose_expired_records(expired: dict, params: dict | None = None, logical_date: datetime | None = None) -> dict:
+    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
+    from kawal.records.disposal import retention_for_run
+
+    assert logical_date is not None and params is not None
+    if params["dry_run"]:
+        return expired  # dry run: the listing is the result
+    with fail_fast_on_user_error():
+        return retention_for_run(logical_date, dry_run=False)
+
+
+@dag(
+    dag_id="kawal_retention",
+    schedule=CronTriggerTimetable("0 3 1 * *", timezone=SITE_TZ),
+    start_date=datetime(2026, 1, 1, tzinfo=ZoneInfo(SITE_TZ)),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": "kawal-data-engineering", "retries": 2, "retry_delay": timedelta(minutes=10)},
+    tags=["kawal", "monthly", "records"],
+    params={"dry_run": Param(False, type="boolean", description="list the expired records only; dispose of none")},
+    doc_md=__doc__,
+)
+def kawal_retention() -> None:
+    dispose_expired_records(list_expired_records())
+
+
+kawal_retention()

@@ -1,0 +1,1 @@
+"""Records (§6): the retention table, disposal with its log and legal holds, the audit evidence pack."""

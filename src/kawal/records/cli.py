@@ -1,0 +1,188 @@
+"""``kawal records …`` (retention, disposal, legal holds, disposal log) and ``kawal audit-pack MONTH``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import click
+
+from kawal.errors import KawalError
+from kawal.review.cli import _context, _date, _today  # one parser of dates and one store context for both
+
+
+@click.group("records")
+def records() -> None:
+    """Records (§6): retention table, expired records, disposal with its log, legal holds."""
+
+
+@records.command("retention")
+def retention() -> None:
+    """The retention table (kpi_rules/retention.yaml)."""
+    from kawal.records.retention import load_retention
+
+    table = load_retention()
+    click.echo(f"masa simpan dihitung dari: {table.count_from.value}")
+    for name, rule in table.record_types.items():
+        mode = "" if rule.dispose else "  (pemusnahan manual)"
+        click.echo(f"{name:<18} {rule.years} tahun{mode}  {rule.description}")
+
+
+@records.command("list")
+@click.option("--as-of", callback=_date, default=None, help="judge expiry on this day (YYYY-MM-DD); default today")
+@click.option("--expired", is_flag=True, help="only records past their retention period")
+def list_records(as_of: date | None, expired: bool) -> None:
+    """Every record Kawal holds, with the day it may be disposed of."""
+    from sqlalchemy.orm import Session
+
+    from kawal.records.disposal import active_holds, holds_on, inventory
+    from kawal.records.retention import load_retention
+
+    table = load_retention()
+    register, engine = _context()
+    day = as_of or _today()
+    with Session(engine) as s:
+        holds = active_holds(s)
+        rows = inventory(s, register)
+    for r in rows:
+        until = table.retain_until(r.record_type, r.record_date)
+        if expired and until > day:
+            continue
+        held = holds_on(r, holds)
+        flag = "kedaluwarsa" if until <= day else "disimpan"
+        if held:
+            flag += f", legal hold {', '.join(map(str, held))}"
+        click.echo(f"{r.record_type:<18} {r.ref:<52} sampai {until}  {flag}")
+
+
+@records.command("dispose")
+@click.option("--as-of", callback=_date, default=None, help="judge expiry on this day; default today (WIB)")
+@click.option("--dry-run", is_flag=True, help="list what would be disposed of; change nothing")
+@click.option("--as", "person", default=None, help="person id disposing (required unless --dry-run)")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def dispose(as_of: date | None, dry_run: bool, person: str | None, fmt: str) -> None:
+    """Dispose of expired records (legal holds honoured), one disposal-log entry each."""
+    from kawal.records.disposal import dispose_expired
+
+    register, engine = _context()
+    if not dry_run:
+        if person is None:
+            raise KawalError("a real disposal says who disposes: --as PERSON (or try --dry-run first)")
+        if register.people.person(person) is None:
+            raise KawalError(f"--as {person!r} is not among the people in kpi_rules/people.yaml")
+    result = dispose_expired(engine, register, as_of or _today(), dry_run=dry_run, actor=person or "kawal")
+    if fmt == "json":
+        click.echo(json.dumps(result.summary(), indent=2, ensure_ascii=False))
+        return
+    verb = {"dispose": "akan dimusnahkan" if dry_run else "dimusnahkan", "held": "legal hold", "manual": "manual"}
+    for d in result.decisions:
+        extra = f" (hold {', '.join(map(str, d.holds))})" if d.holds else ""
+        click.echo(f"{verb[d.action]:<16} {d.record.record_type:<18} {d.record.ref}  sampai {d.retain_until}{extra}")
+    s = result.summary()
+    click.echo(
+        f"{'DRY RUN — ' if dry_run else ''}{s['expired']} kedaluwarsa per {s['as_of']}: {s['to_dispose']} untuk "
+        f"dimusnahkan, {s['held']} ditahan legal hold, {s['manual']} manual; {s['disposed']} dimusnahkan"
+    )
+
+
+@records.command("hold")
+@click.option("--type", "record_type", required=True, help="record type of the retention table, or '*'")
+@click.option("--ref", "ref_pattern", required=True, help="a record's ref or a pattern, e.g. 'ticket-3', '2023-*'")
+@click.option("--reason", required=True)
+@click.option("--as", "person", required=True, help="person id placing the hold")
+def hold(record_type: str, ref_pattern: str, reason: str, person: str) -> None:
+    """Place a legal hold: matching records are not disposed of, whatever their age."""
+    from kawal.records.disposal import place_hold
+    from kawal.store import session_scope
+
+    register, engine = _context()
+    with session_scope(engine) as s:
+        h = place_hold(s, register, person, record_type, ref_pattern, reason)
+        click.echo(f"legal hold {h.id}: {h.record_type} {h.ref_pattern}")
+
+
+@records.command("release")
+@click.argument("hold_id", type=int)
+@click.option("--as", "person", required=True)
+def release(hold_id: int, person: str) -> None:
+    """Release a legal hold."""
+    from kawal.records.disposal import release_hold
+    from kawal.store import session_scope
+
+    register, engine = _context()
+    with session_scope(engine) as s:
+        h = release_hold(s, register, hold_id, person)
+        click.echo(f"legal hold {h.id} dilepas oleh {h.released_by}")
+
+
+@records.command("holds")
+def holds() -> None:
+    """Legal holds in force."""
+    from sqlalchemy.orm import Session
+
+    from kawal.records.disposal import active_holds
+
+    _register, engine = _context()
+    with Session(engine) as s:
+        found = active_holds(s)
+    for h in found:
+        click.echo(f"{h.id:>4}  {h.record_type:<18} {h.ref_pattern:<24} oleh {h.placed_by}: {h.reason}")
+    if not found:
+        click.echo("tidak ada legal hold yang berlaku")
+
+
+@records.command("log")
+def log() -> None:
+    """The disposal log: what was disposed of, when, why, with its checksum."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from kawal.settings import in_site_time
+    from kawal.store.models import DisposalLog
+
+    _register, engine = _context()
+    with Session(engine) as s:
+        entries = s.scalars(select(DisposalLog).order_by(DisposalLog.id)).all()
+    for e in entries:
+        click.echo(
+            f"{e.id:>5} {in_site_time(e.disposed_at):%Y-%m-%d %H:%M} {e.record_type:<18} {e.ref}  sha256 "
+            f"{e.checksum_sha256[:16]}…  oleh {e.actor}: {e.reason}"
+        )
+    if not entries:
+        click.echo("belum ada rekaman yang dimusnahkan")
+
+
+@records.command("verify-pack")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def verify_pack(path: Path) -> None:
+    """Check an audit pack against its manifest (exit 1 on any difference)."""
+    import sys
+
+    from kawal.records.audit_pack import verify_audit_pack
+
+    problems = verify_audit_pack(path)
+    for p in problems:
+        click.echo(p)
+    if problems:
+        sys.exit(1)
+    click.echo(f"{path}: manifest OK")
+
+
+@click.command("audit-pack")
+@click.argument("month", metavar="YYYY-MM")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="zip path")
+def audit_pack(month: str, out: Path | None) -> None:
+    """Write the audit evidence pack of MONTH (report, delivery proof, minutes, defects, validation, register)."""
+    from kawal.periods import parse_month
+    from kawal.records.audit_pack import build_audit_pack
+
+    try:
+        first = parse_month(month)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    register, engine = _context()
+    pack = build_audit_pack(engine, register, first, out)
+    click.echo(f"wrote {pack.path} ({len(pack.manifest['files'])} files)")
+    for line in pack.manifest["absent"]:
+        click.echo(f"  tidak ada: {line}")

@@ -1,0 +1,456 @@
+"""Disposal of expired records (work instruction §6; ISO 9001:2015 7.5.3.2), never silently.
+
+- :func:`inventory` lists every record Kawal holds, one :class:`Record` per record type × ref, with
+  the date its retention counts from.
+- :func:`plan_disposal` keeps the expired ones and says for each whether it will be disposed of, is
+  under a legal hold, or is left for a person (``dispose: false`` in the retention table).
+- :func:`dispose_expired` (dry-run or real) disposes of each record in its own transaction and writes
+  one :class:`~kawal.store.models.DisposalLog` entry with what, when, why and the SHA-256 of what was
+  destroyed. A record gone is no longer in the inventory, so a re-run disposes of nothing twice.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.orm import Session
+
+from kawal.errors import KawalError
+from kawal.periods import days_of_month
+from kawal.records.retention import RECORD_TYPES, RetentionTable, load_retention
+from kawal.register import Register
+from kawal.settings import in_site_time, kawal_home, landing_dir
+from kawal.store.db import session_scope
+from kawal.store.models import (
+    Base,
+    DefectEvent,
+    DefectOccurrence,
+    DefectTicket,
+    DisposalLog,
+    IngestionBatch,
+    KpiValue,
+    LegalHold,
+    Notification,
+    RecoveryAction,
+    ReportDelivery,
+    ReviewAction,
+    ReviewAttendee,
+    ReviewItem,
+    ReviewMinutes,
+)
+
+_DATED_FILE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+_MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One retained record: its type, a ref people can read, and what it consists of."""
+
+    record_type: str
+    ref: str
+    record_date: date
+    description: str
+    files: tuple[Path, ...] = ()
+    #: rows removed on disposal, children first: (table name, id)
+    rows: tuple[tuple[str, int], ...] = ()
+    #: validation results are a column of a batch that stays: (table, id, column) set to NULL
+    cleared: tuple[tuple[str, int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    record: Record
+    retain_until: date
+    action: str  # 'dispose', 'held' or 'manual'
+    holds: tuple[int, ...] = ()
+    reason: str = ""
+
+
+@dataclass
+class DisposalResult:
+    as_of: date
+    dry_run: bool
+    decisions: list[Decision] = field(default_factory=list)
+    disposed: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        count = {a: sum(d.action == a for d in self.decisions) for a in ("dispose", "held", "manual")}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "dry_run": self.dry_run,
+            "expired": len(self.decisions),
+            "to_dispose": count["dispose"],
+            "held": count["held"],
+            "manual": count["manual"],
+            "disposed": len(self.disposed),
+            "records": [
+                {
+                    "type": d.record.record_type,
+                    "ref": d.record.ref,
+                    "retain_until": d.retain_until.isoformat(),
+                    "action": d.action,
+                }
+                for d in self.decisions
+            ],
+        }
+
+
+def _month_end(first: date) -> date:
+    return days_of_month(first)[-1]
+
+
+def _files_under(folder: Path) -> tuple[Path, ...]:
+    return tuple(sorted(p for p in folder.rglob("*") if p.is_file())) if folder.is_dir() else ()
+
+
+def _ids(session: Session, column, *where) -> list[int]:  # type: ignore[no-untyped-def]
+    return list(session.scalars(select(column).where(*where).order_by(column)))
+
+
+def inventory(
+    session: Session, register: Register, home: Path | None = None, landing: Path | None = None
+) -> list[Record]:
+    """Every record Kawal holds, by record type (order of the retention table)."""
+    home = home or kawal_home()
+    landing = landing or landing_dir()
+    out: list[Record] = []
+
+    # register revisions: a revision is a record from the day it stops being in force (§7)
+    for rev, nxt in zip(register.revisions, register.revisions[1:], strict=False):
+        out.append(
+            Record(
+                "register_revision",
+                f"rev-{rev.rev}",
+                nxt.effective_from - timedelta(days=1),
+                f"revisi {rev.rev} (berlaku {rev.effective_from}, digantikan {nxt.effective_from}): {rev.description}",
+            )
+        )
+
+    # monthly reports with their delivery proofs
+    months = set(session.scalars(select(ReportDelivery.month)))
+    reports = home / "reports"
+    if reports.is_dir():
+        months |= {
+            date.fromisoformat(p.name + "-01") for p in reports.iterdir() if p.is_dir() and _MONTH_DIR.match(p.name)
+        }
+    for first in sorted(months):
+        deliveries = list(session.scalars(select(ReportDelivery).where(ReportDelivery.month == first)))
+        rows = [("report_delivery", d.id) for d in deliveries] + [
+            ("notification", d.notification_id) for d in deliveries
+        ]
+        out.append(
+            Record(
+                "monthly_report",
+                first.strftime("%Y-%m"),
+                _month_end(first),
+                f"laporan {first:%Y-%m}: {len(deliveries)} edisi terkirim",
+                _files_under(reports / first.strftime("%Y-%m")),
+                tuple(rows),
+            )
+        )
+
+    # review minutes (all documents of a month together: addenda belong to their minutes)
+    months = set(session.scalars(select(ReviewMinutes.month)))
+    reviews = home / "reviews"
+    if reviews.is_dir():
+        months |= {
+            date.fromisoformat(p.name + "-01") for p in reviews.iterdir() if p.is_dir() and _MONTH_DIR.match(p.name)
+        }
+    for first in sorted(months):
+        docs = _ids(session, ReviewMinutes.id, ReviewMinutes.month == first)
+        rows = (
+            [("review_action", i) for i in _ids(session, ReviewAction.id, ReviewAction.minutes_id.in_(docs))]
+            + [("review_item", i) for i in _ids(session, ReviewItem.id, ReviewItem.minutes_id.in_(docs))]
+            + [("review_attendee", i) for i in _ids(session, ReviewAttendee.id, ReviewAttendee.minutes_id.in_(docs))]
+            + [("review_minutes", i) for i in docs]
+        )
+        out.append(
+            Record(
+                "review_minutes",
+                first.strftime("%Y-%m"),
+                _month_end(first),
+                f"risalah rapat {first:%Y-%m}: {len(docs)} dokumen",
+                _files_under(reviews / first.strftime("%Y-%m")),
+                tuple(rows),
+            )
+        )
+
+    # closed defect tickets with their whole history; an active ticket is never a candidate
+    for t in session.scalars(
+        select(DefectTicket).where(DefectTicket.closed_at.is_not(None), DefectTicket.active_key.is_(None))
+    ):
+        rows = (
+            [("notification", i) for i in _ids(session, Notification.id, Notification.ticket_id == t.id)]
+            + [("recovery_action", i) for i in _ids(session, RecoveryAction.id, RecoveryAction.ticket_id == t.id)]
+            + [("defect_event", i) for i in _ids(session, DefectEvent.id, DefectEvent.ticket_id == t.id)]
+            + [("defect_occurrence", i) for i in _ids(session, DefectOccurrence.id, DefectOccurrence.ticket_id == t.id)]
+            + [("defect_ticket", t.id)]
+        )
+        out.append(
+            Record(
+                "defect_ticket",
+                f"ticket-{t.id}",
+                in_site_time(t.closed_at).date(),  # type: ignore[arg-type]
+                f"tiket #{t.id} {t.kind} {t.subject} ({t.scope}), dibuka {t.opened_on}, ditutup",
+                rows=tuple(rows),
+            )
+        )
+
+    # objective evidence: the source files as delivered (their name carries the business day)
+    if landing.is_dir():
+        for path in sorted(p for p in landing.rglob("*") if p.is_file()):
+            found = _DATED_FILE.search(path.name)
+            if not found:
+                continue
+            try:
+                day = date.fromisoformat(found.group(1))
+            except ValueError:
+                continue
+            out.append(Record("source_file", path.relative_to(landing).as_posix(), day, "berkas sumber", (path,)))
+
+    for b in session.scalars(select(IngestionBatch).order_by(IngestionBatch.id)):
+        if b.state == "quarantined":
+            out.append(
+                Record(
+                    "quarantined_batch",
+                    f"batch-{b.id}",
+                    b.business_date,
+                    f"batch karantina {b.source} {b.business_date} ({b.file_name}): {b.reason or '—'}",
+                    rows=(("ingestion_batch", b.id),),
+                )
+            )
+        elif b.validation is not None:
+            out.append(
+                Record(
+                    "validation_result",
+                    f"batch-{b.id}",
+                    b.business_date,
+                    f"hasil validasi {b.source} {b.business_date}",
+                    cleared=(("ingestion_batch", b.id, "validation"),),
+                )
+            )
+    order = {t: i for i, t in enumerate(RECORD_TYPES)}
+    return sorted(out, key=lambda r: (order[r.record_type], r.record_date, r.ref))
+
+
+def active_holds(session: Session) -> list[LegalHold]:
+    return list(session.scalars(select(LegalHold).where(LegalHold.released_at.is_(None)).order_by(LegalHold.id)))
+
+
+def holds_on(record: Record, holds: list[LegalHold]) -> tuple[int, ...]:
+    return tuple(
+        h.id
+        for h in holds
+        if h.record_type in ("*", record.record_type) and fnmatch.fnmatchcase(record.ref, h.ref_pattern)
+    )
+
+
+def _reason(table: RetentionTable, record: Record, until: date) -> str:
+    rule = table.record_types[record.record_type]
+    basis = (
+        f"akhir tahun {record.record_date.year}" if table.count_from.value == "end_of_year" else str(record.record_date)
+    )
+    return (
+        f"masa simpan {rule.years} tahun untuk {record.record_type} (kpi_rules/retention.yaml, IK §6) berakhir "
+        f"{until}, dihitung dari {basis}"
+    )
+
+
+def plan_disposal(
+    session: Session, register: Register, as_of: date, table: RetentionTable | None = None
+) -> list[Decision]:
+    """The expired records on ``as_of`` and what happens to each (dispose, held, manual)."""
+    table = table or load_retention()
+    holds = active_holds(session)
+    out = []
+    for record in inventory(session, register):
+        until = table.retain_until(record.record_type, record.record_date)
+        if until > as_of:
+            continue
+        held = holds_on(record, holds)
+        if held:
+            action = "held"
+        elif not table.record_types[record.record_type].dispose:
+            action = "manual"
+        else:
+            action = "dispose"
+        out.append(Decision(record, until, action, held, _reason(table, record, until)))
+    return out
+
+
+def _row(session: Session, table: str, row_id: int) -> dict | None:
+    t = Base.metadata.tables[table]
+    found = session.execute(select(t).where(t.c.id == row_id)).mappings().first()
+    return (
+        None
+        if found is None
+        else {k: (v if isinstance(v, int | float | bool) or v is None else str(v)) for k, v in found.items()}
+    )
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def evidence(session: Session, record: Record, home: Path, landing: Path) -> dict:
+    """What a record consists of right now: files with SHA-256 and size, rows as stored."""
+
+    def shown(path: Path) -> str:
+        for base in (landing, home):
+            if path.is_relative_to(base):
+                return path.relative_to(base).as_posix()
+        return str(path)
+
+    files = [
+        {"path": shown(p), "sha256": _sha256_file(p), "bytes": p.stat().st_size} for p in record.files if p.is_file()
+    ]
+    rows: dict[str, list] = {}
+    for table, row_id in record.rows:
+        row = _row(session, table, row_id)
+        if row is not None:
+            rows.setdefault(table, []).append(row)
+    for table, row_id, column in record.cleared:
+        row = _row(session, table, row_id)
+        if row is not None:
+            rows.setdefault(f"{table}.{column}", []).append({"id": row_id, column: row[column]})
+    return {"files": files, "rows": rows}
+
+
+def checksum(evidence_doc: dict) -> str:
+    return hashlib.sha256(json.dumps(evidence_doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _destroy(session: Session, record: Record) -> None:
+    tables = Base.metadata.tables
+    for table, row_id, column in record.cleared:
+        t = tables[table]
+        session.execute(update(t).where(t.c.id == row_id).values({column: None}))
+    for table, row_id in record.rows:
+        if table == "ingestion_batch":
+            # KPI values keep their figures; only the link to the disposed batch goes
+            session.execute(update(KpiValue).where(KpiValue.batch_id == row_id).values(batch_id=None))
+        t = tables[table]
+        session.execute(delete(t).where(t.c.id == row_id))
+    session.flush()
+    for path in record.files:
+        path.unlink(missing_ok=True)
+
+
+def _prune_empty_dirs(folders: set[Path]) -> None:
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            pass
+
+
+def dispose_expired(
+    engine: Engine,
+    register: Register,
+    as_of: date,
+    *,
+    dry_run: bool,
+    actor: str = "kawal",
+    table: RetentionTable | None = None,
+) -> DisposalResult:
+    """List (dry run) or dispose of the expired records, one transaction and one log entry per record."""
+    table = table or load_retention()
+    home, landing = kawal_home(), landing_dir()
+    with Session(engine) as s:
+        decisions = plan_disposal(s, register, as_of, table)
+    result = DisposalResult(as_of, dry_run, decisions)
+    if dry_run:
+        return result
+    for d in decisions:
+        if d.action != "dispose":
+            continue
+        with session_scope(engine) as s:
+            # re-check inside the transaction: a hold placed since planning wins
+            if holds_on(d.record, active_holds(s)):
+                continue
+            doc = evidence(s, d.record, home, landing)
+            digest = checksum(doc)
+            s.add(
+                DisposalLog(
+                    record_type=d.record.record_type,
+                    ref=d.record.ref,
+                    record_date=d.record.record_date,
+                    retain_until=d.retain_until,
+                    disposed_at=datetime.now(UTC),
+                    reason=d.reason,
+                    checksum_sha256=digest,
+                    details=json.dumps(
+                        {"description": d.record.description, **doc}, ensure_ascii=False, sort_keys=True
+                    ),
+                    actor=actor,
+                )
+            )
+            _destroy(s, d.record)
+        # an emptied month folder of reports/ or reviews/ goes too; landing folders stay for the next delivery
+        _prune_empty_dirs({p.parent for p in d.record.files if not p.is_relative_to(landing) and p.parent != home})
+        result.disposed.append(f"{d.record.record_type}:{d.record.ref}")
+    return result
+
+
+# --- legal holds -------------------------------------------------------------------------------
+
+
+def place_hold(
+    session: Session, register: Register, person: str, record_type: str, ref_pattern: str, reason: str
+) -> LegalHold:
+    if register.people.person(person) is None:
+        raise KawalError(f"--as {person!r} is not among the people in kpi_rules/people.yaml")
+    if record_type != "*" and record_type not in RECORD_TYPES:
+        raise KawalError(f"--type {record_type!r}: use one of {', '.join(RECORD_TYPES)} or '*'")
+    if not ref_pattern.strip():
+        raise KawalError("--ref is empty: give a ref or a pattern such as '2023-*' or '*'")
+    if not reason or not reason.strip():
+        raise KawalError("--reason is empty: a legal hold says why (audit, dispute, inquiry …)")
+    hold = LegalHold(
+        record_type=record_type,
+        ref_pattern=ref_pattern.strip(),
+        reason=reason.strip(),
+        placed_by=person,
+        placed_at=datetime.now(UTC),
+    )
+    session.add(hold)
+    session.flush()
+    return hold
+
+
+def release_hold(session: Session, register: Register, hold_id: int, person: str) -> LegalHold:
+    if register.people.person(person) is None:
+        raise KawalError(f"--as {person!r} is not among the people in kpi_rules/people.yaml")
+    hold = session.get(LegalHold, hold_id)
+    if hold is None:
+        raise KawalError(f"legal hold {hold_id} does not exist (see `kawal records holds`)")
+    if hold.released_at is None:
+        hold.released_at, hold.released_by = datetime.now(UTC), person
+        session.flush()
+    return hold
+
+
+# --- the DAG's step -----------------------------------------------------------------------------
+
+
+def retention_for_run(logical_date: datetime, dry_run: bool) -> dict:
+    """Task body of ``kawal_retention``: the day the run is about is its logical date in WIB."""
+    from kawal.register import load_register
+    from kawal.settings import SITE_TZ
+    from kawal.store import engine_for
+
+    as_of = logical_date.astimezone(SITE_TZ).date()
+    result = dispose_expired(engine_for(), load_register(), as_of, dry_run=dry_run)
+    return result.summary()
