@@ -1,0 +1,381 @@
+"""The KPI board and defect workflow as a FastAPI app, mounted by the Airflow plugin at ``/kawal``.
+
+Server-rendered HTML (Jinja2, autoescape on: ticket text and names are people's input), no
+JavaScript: it works the same on a laptop and a phone and inside Airflow's UI frame. Every page
+needs a valid Airflow session (``kawal.web.auth``); every change goes through the lifecycle in
+``kawal.defects.tickets``, which checks the person's role (§4.2, §4.5, §5.3) and records an event.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import BackgroundTasks, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from kawal.errors import KawalError
+from kawal.web import auth, views
+from kawal.web.i18n import DEFAULT_LANG, LANGS, locale, words
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+LANG_COOKIE = "kawal_lang"
+# No script at all; inline styles only for matplotlib's SVG; framed only by Airflow's own UI (same origin).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",  # KPI data and tickets are not for shared caches
+}
+
+
+@cache
+def _templates():  # type: ignore[no-untyped-def]
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def _register():  # type: ignore[no-untyped-def]
+    # read per request: a PIC or target changed in kpi_rules/ applies without restarting Airflow
+    from kawal.register import load_register
+
+    return load_register()
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from kawal.store import engine_for
+
+    return engine_for()
+
+
+def _today() -> date:
+    from kawal.defects.tickets import now_wib
+
+    return now_wib().date()
+
+
+def _lang(request: Request) -> str:
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    return asked if asked in LANGS else DEFAULT_LANG
+
+
+def _parse_month(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        year, month = text.split("-")
+        return date(int(year), int(month), 1)
+    except ValueError:
+        return None
+
+
+class Page:
+    """Everything a template needs about this request: words, language, the viewer, the CSRF token."""
+
+    def __init__(self, request: Request, viewer: auth.Viewer) -> None:
+        self.request = request
+        self.viewer = viewer
+        self.lang = _lang(request)
+        self.w = words(self.lang)
+        self.loc = locale(self.lang)
+        self.root = request.scope.get("root_path", "").rstrip("/")
+        self.nonce, self.new_nonce = auth.csrf_nonce(request)
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        html = (
+            _templates()
+            .get_template(template)
+            .render(
+                w=self.w,
+                lang=self.lang,
+                other_lang="en" if self.lang == "id" else "id",
+                root=self.root,
+                here=self.request.url.path,
+                viewer=self.viewer,
+                csrf_field=auth.CSRF_FIELD,
+                csrf=auth.csrf_token(self.viewer.username, self.nonce),
+                state_label=lambda s: self.w.get(f"state_{s}", s),
+                sev_label=lambda s: self.w.get(f"sev_{s}", s),
+                cat_label=lambda c: self.w[views.category_key(c)],
+                **context,
+            )
+        )
+        response = HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+        secure = self.request.url.scheme == "https"
+        if self.new_nonce:
+            response.set_cookie(
+                auth.CSRF_COOKIE, self.nonce, path=self.root or "/", httponly=True, samesite="strict", secure=secure
+            )
+        if self.request.query_params.get("lang") in LANGS:
+            response.set_cookie(LANG_COOKIE, self.lang, path=self.root or "/", samesite="lax", secure=secure)
+        return response
+
+    def message(
+        self, status_code: int, title: str, text: str, ticket_id: int | None = None, hint: str = ""
+    ) -> HTMLResponse:
+        return self.render("message.html.j2", status_code, title=title, text=text, ticket_id=ticket_id, hint=hint)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Kawal KPI board", docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    async def viewer_or_login(request: Request) -> auth.Viewer | Response:
+        username = await auth.airflow_username(request)
+        if username is None:
+            if request.method == "GET":  # to Airflow's login page, then back here; no data in the answer
+                from airflow.api_fastapi.app import get_auth_manager
+
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                try:
+                    login = get_auth_manager().get_url_login(next_url=target)
+                except RuntimeError:
+                    login = "/auth/login?next=" + quote(target)
+                return RedirectResponse(login, status_code=303, headers=SECURITY_HEADERS)
+            return Response("401: sign in to Airflow first", status_code=401, headers=SECURITY_HEADERS)
+        try:
+            register = _register()
+        except KawalError as exc:  # a broken people.yaml: say so, never a stack trace
+            return Response(f"Kawal register: {exc}", status_code=500, media_type="text/plain")
+        return auth.Viewer(username, auth.person_for(register, username))
+
+    @app.get("/", response_class=HTMLResponse, name="board")
+    async def board_page(request: Request) -> Response:
+        viewer = await viewer_or_login(request)
+        if isinstance(viewer, Response):
+            return viewer
+        page = Page(request, viewer)
+        asked = _parse_month(request.query_params.get("month"))
+        engine, register = _engine(), _register()
+        choice = await run_in_threadpool(
+            views.choose_month, engine, asked or _today().replace(day=1), explicit=asked is not None
+        )
+        data = await run_in_threadpool(views.board, engine, register, choice.shown, page.lang, page.loc)
+        prev_month = (choice.shown - timedelta(days=1)).strftime("%Y-%m")
+        next_month = (choice.shown + timedelta(days=31)).strftime("%Y-%m")
+        return page.render(
+            "board.html.j2",
+            choice=choice,
+            month_label=_month_label,
+            prev_month=prev_month,
+            next_month=next_month,
+            **data,
+        )
+
+    @app.get("/kpi/{kpi_id}", response_class=HTMLResponse)
+    async def kpi_page(request: Request, kpi_id: str) -> Response:
+        viewer = await viewer_or_login(request)
+        if isinstance(viewer, Response):
+            return viewer
+        page = Page(request, viewer)
+        register = _register()
+        if not register.has_kpi(kpi_id):
+            return page.message(404, page.w["not_found"], f"KPI {kpi_id!r} ∉ kpi_rules/register.yaml")
+        first = _parse_month(request.query_params.get("month")) or _today().replace(day=1)
+        data = await run_in_threadpool(views.kpi_detail, _engine(), register, kpi_id, first, page.lang, page.loc)
+        return page.render("kpi.html.j2", first=first, month_label=_month_label, **data)
+
+    @app.get("/defects", response_class=HTMLResponse)
+    async def defects_page(request: Request) -> Response:
+        viewer = await viewer_or_login(request)
+        if isinstance(viewer, Response):
+            return viewer
+        page = Page(request, viewer)
+        show_all = request.query_params.get("all") == "1"
+        rows = await run_in_threadpool(views.tickets, _engine(), _register(), show_all)
+        return page.render("defects.html.j2", rows=rows, show_all=show_all)
+
+    @app.get("/defects/{ticket_id}", response_class=HTMLResponse)
+    async def ticket_page(request: Request, ticket_id: int) -> Response:
+        viewer = await viewer_or_login(request)
+        if isinstance(viewer, Response):
+            return viewer
+        page = Page(request, viewer)
+        register = _register()
+        data = await run_in_threadpool(views.ticket_detail, _engine(), register, ticket_id, page.loc)
+        if data is None:
+            return page.message(404, page.w["not_found"], f"#{ticket_id}")
+        return page.render(
+            "ticket.html.j2",
+            allowed=views.allowed_actions(register, data["t"], viewer.person_id),
+            who=views.who_may_act(register, data["t"], page.w),
+            people=register.people.people,
+            today=_today(),
+            saved=request.query_params.get("saved"),
+            **data,
+        )
+
+    @app.post("/defects/{ticket_id}/{action}", response_class=HTMLResponse)
+    async def act(request: Request, ticket_id: int, action: str, background: BackgroundTasks) -> Response:
+        viewer = await viewer_or_login(request)
+        if isinstance(viewer, Response):
+            return viewer
+        page = Page(request, viewer)
+        form = await request.form()
+        if not auth.csrf_ok(request, viewer.username, _text(form, auth.CSRF_FIELD)):
+            return page.message(403, page.w["refused"], page.w["csrf"], ticket_id)
+        if action not in views.ACTIONS:
+            return page.message(404, page.w["not_found"], action, ticket_id)
+        if viewer.person is None:
+            return page.message(
+                403,
+                page.w["refused"],
+                f"refused: Airflow user {viewer.username!r} is not linked to a person in kpi_rules/people.yaml "
+                "(field airflow_user, or a person id equal to the login)",
+                ticket_id,
+            )
+        from kawal.defects import tickets
+        from kawal.defects.lifecycle import Refused
+        from kawal.store import session_scope
+
+        register, engine = _register(), _engine()
+        person = viewer.person.id
+
+        def apply() -> str:
+            with session_scope(engine) as session:
+                if action == "analyse":
+                    t = tickets.analyse(
+                        session,
+                        register,
+                        ticket_id,
+                        person,
+                        root_cause=_text(form, "root_cause"),
+                        coordinated_with=_text(form, "coordinated_with"),
+                        recommendation=_text(form, "recommendation"),
+                    )
+                elif action == "decide":
+                    t = tickets.decide(session, register, ticket_id, person, _planned_actions(form), _today())
+                elif action == "verify":
+                    done_on = _form_date(form, "done_on") or _today()
+                    t = tickets.verify(session, register, ticket_id, person, done_on, _text(form, "note"))
+                else:
+                    t = tickets.close(session, register, ticket_id, person, _text(form, "note"))
+                return t.state
+
+        try:
+            state = await run_in_threadpool(apply)
+        except Refused as exc:
+            hint = await run_in_threadpool(_refusal_hint, engine, register, ticket_id, action, person, page.w)
+            return page.message(403, page.w["refused"], str(exc), ticket_id, hint=hint)
+        except KawalError as exc:  # e.g. ticket does not exist, a malformed date
+            return page.message(400, page.w["bad_input"], str(exc), ticket_id)
+        background.add_task(_deliver_outbox, register, engine)
+        return RedirectResponse(
+            f"{page.root}/defects/{ticket_id}?saved={state}", status_code=303, headers=SECURITY_HEADERS
+        )
+
+    @app.get("/review", response_class=HTMLResponse)
+    async def review_page(request: Request) -> Response:
+        viewer = await viewer_or_login(request)
+        if isinstance(viewer, Response):
+            return viewer
+        page = Page(request, viewer)
+        register = _register()
+        engine, today = _engine(), _today()
+        first = _parse_month(request.query_params.get("month")) or await run_in_threadpool(
+            views.review_month, engine, today
+        )
+        data = await run_in_threadpool(views.review, engine, register, today, first)
+        return page.render(
+            "review.html.j2",
+            first=first,
+            month_label=_month_label,
+            prev_month=(first - timedelta(days=1)).strftime("%Y-%m"),
+            next_month=(first + timedelta(days=31)).strftime("%Y-%m"),
+            **data,
+        )
+
+    @app.exception_handler(KawalError)
+    async def kawal_error(request: Request, exc: KawalError) -> Response:
+        # a store or register problem found while reading: one clear line, never a traceback
+        return Response(f"Kawal: {exc}", status_code=500, media_type="text/plain", headers=SECURITY_HEADERS)
+
+    return app
+
+
+def _month_label(first: date, lang: str) -> str:
+    from babel.dates import format_date
+
+    return format_date(first, "MMMM y", locale=locale(lang))
+
+
+def _text(form: Any, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _form_date(form: Any, name: str, row: int | None = None) -> date | None:
+    raw = (form.getlist(name)[row] if row is not None else form.get(name)) or ""
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        where = f"{name} (baris {row + 1})" if row is not None else name
+        raise KawalError(f"{where}: {raw!r} is not a date YYYY-MM-DD") from None
+
+
+def _planned_actions(form: Any) -> list:  # type: ignore[type-arg]
+    """The plan's rows as the form sends them; empty rows are skipped, half-filled rows are an error."""
+    from kawal.defects.lifecycle import PlannedAction
+
+    out = []
+    for kind in ("curative", "preventive"):
+        descriptions = form.getlist(f"{kind}_description")
+        owners = form.getlist(f"{kind}_owner")
+        for i, text in enumerate(descriptions):
+            text = text.strip() if isinstance(text, str) else ""
+            owner = owners[i].strip() if i < len(owners) and isinstance(owners[i], str) else ""
+            due = _form_date(form, f"{kind}_due", i) if i < len(form.getlist(f"{kind}_due")) else None
+            if not text and not due:
+                continue
+            if not text or not owner or due is None:
+                raise KawalError(f"{kind} action, row {i + 1}: description, owner and due date are all required")
+            out.append(PlannedAction(kind, text, owner, due))
+    return out
+
+
+def _refusal_hint(engine: Any, register: Any, ticket_id: int, action: str, person: str, w: dict[str, str]) -> str:
+    """In the page's language, who may take this step now, when the refusal is about the person's role."""
+    from sqlalchemy.orm import Session
+
+    from kawal.store.models import DefectTicket
+
+    with Session(engine) as session:
+        t = session.get(DefectTicket, ticket_id)
+        if t is None or action in views.allowed_actions(register, t, person):
+            return ""  # refused for another reason (state, effectiveness, a missing field): the line says which
+        return w["refused_hint"].format(step=w[f"step_{action}"], state=w.get(f"state_{t.state}", t.state),
+                                        who=views.who_may_act(register, t, w))  # fmt: skip
+
+
+def _deliver_outbox(register: Any, engine: Any) -> None:
+    """Tell people now (the outbox is also delivered by the next DAG run or `kawal notify send`)."""
+    from kawal.notify.outbox import deliver_pending
+
+    try:
+        deliver_pending(engine, register)
+    except KawalError as exc:  # e.g. no SMTP connection here: the notification stays queued
+        log.warning("Kawal board: notification queued, not sent now: %s", exc)
+
+
+app = create_app()

@@ -1,0 +1,308 @@
+"""What each page of the KPI board shows, as plain data built from Kawal's store and register.
+
+Pure of HTTP: the FastAPI app (``kawal.web.app``) only renders these dicts, so the KPI maths stays
+in ``kawal.kpis`` and the lifecycle in ``kawal.defects`` (one truth for the CLI, the report and the UI).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from kawal.defects.lifecycle import TRANSITIONS, Refused, Role, State, check_allowed
+from kawal.defects.tickets import effectiveness
+from kawal.kpis.evaluation import Status
+from kawal.kpis.summary import format_number, format_target, month_attainment
+from kawal.periods import days_of_month, month_start
+from kawal.register import Category, Register
+from kawal.settings import in_site_time
+from kawal.store.models import DefectEvent, DefectOccurrence, DefectTicket, KpiValue, RecoveryAction
+
+ACTIONS = ("analyse", "decide", "verify", "close")
+
+
+@dataclass(frozen=True)
+class MonthChoice:
+    shown: date  # first day of the month shown
+    wanted: date  # first day of the month asked for (or the current one)
+    fallback: bool  # no data for ``wanted``: ``shown`` is the latest month with data
+
+
+def months_with_data(engine: Engine) -> list[date]:
+    with Session(engine) as session:
+        starts = session.scalars(select(KpiValue.period_start).where(KpiValue.period_type == "month").distinct())
+        return sorted({month_start(d) for d in starts})
+
+
+def choose_month(engine: Engine, wanted: date, explicit: bool) -> MonthChoice:
+    """The month asked for; for the default (current) month without data, the latest month that has data
+    (the board opened after `make demo` shows the demo month, and says so)."""
+    available = months_with_data(engine)
+    if explicit or wanted in available or not available:
+        return MonthChoice(wanted, wanted, False)
+    earlier = [m for m in available if m <= wanted]
+    return MonthChoice(earlier[-1] if earlier else available[-1], wanted, True)
+
+
+def _daily(engine: Engine, kpi_ids: list[str], first: date) -> dict[str, list[KpiValue]]:
+    with Session(engine) as session:
+        rows = session.scalars(
+            select(KpiValue)
+            .where(
+                KpiValue.kpi_id.in_(kpi_ids),
+                KpiValue.scope == "all",
+                KpiValue.period_type == "day",
+                KpiValue.period_start >= first,
+                KpiValue.period_start <= days_of_month(first)[-1],
+            )
+            .order_by(KpiValue.period_start)
+        ).all()
+    out: dict[str, list[KpiValue]] = {}
+    for v in rows:
+        out.setdefault(v.kpi_id, []).append(v)
+    return out
+
+
+def sparkline(points: list[float | None], target: float | None, width: int = 120, height: int = 28) -> dict:
+    """Coordinates of a small trend line (and the target as a dashed line) in a width × height box."""
+    values = [p for p in points if p is not None]
+    if len(values) < 2:
+        return {"path": "", "target_y": None, "width": width, "height": height}
+    low = min([*values, target] if target is not None else values)
+    high = max([*values, target] if target is not None else values)
+    span = (high - low) or 1.0
+
+    def y(v: float) -> float:
+        return round(height - 2 - (v - low) / span * (height - 4), 1)
+
+    step = width / max(len(points) - 1, 1)
+    parts, pen_down = [], False
+    for i, p in enumerate(points):
+        if p is None:  # a day without data breaks the line rather than inventing a value
+            pen_down = False
+            continue
+        parts.append(f"{'L' if pen_down else 'M'}{round(i * step, 1)},{y(p)}")
+        pen_down = True
+    return {
+        "path": " ".join(parts),
+        "target_y": None if target is None else y(target),
+        "width": width,
+        "height": height,
+    }
+
+
+def board(engine: Engine, register: Register, first: date, lang: str, loc: str) -> dict:
+    """The month's KPIs by category: actual against target, status, days breached, daily trend."""
+    attainment = month_attainment(engine, register, first)
+    daily = _daily(engine, [a.kpi.id for a in attainment], first)
+    days = days_of_month(first)
+    categories: list[dict] = []
+    for a in attainment:
+        if not categories or categories[-1]["category"] is not a.kpi.category:
+            categories.append({"category": a.kpi.category, "rows": []})
+        by_day = {v.period_start: v.value for v in daily.get(a.kpi.id, [])}
+        categories[-1]["rows"].append(
+            {
+                "kpi": a.kpi,
+                "name": a.kpi.name_id if lang == "id" else a.kpi.name_en,
+                "unit": a.kpi.unit.label_id,
+                "actual": format_number(a.value, loc),
+                "target": format_target(a.kpi, a.target, loc),
+                "status": a.status.value,
+                "days_covered": a.days_covered,
+                "days_in_month": len(days),
+                "days_breached": a.days_breached,
+                "trend": sparkline([by_day.get(d) for d in days], a.target.value if a.target else None),
+            }
+        )
+    for c in categories:
+        rows = c["rows"]
+        c["met"] = sum(r["status"] in (Status.met.value, Status.at_risk.value) for r in rows)
+        c["total"] = len(rows)
+    return {"categories": categories, "has_values": any(a.days_covered for a in attainment)}
+
+
+def kpi_detail(engine: Engine, register: Register, kpi_id: str, first: date, lang: str, loc: str) -> dict:
+    """One KPI's month: daily values with the target in force each day, and its defect occurrences."""
+    from kawal.reports.charts import kpi_chart_svg
+
+    kpi = register.kpi(kpi_id)
+    values = _daily(engine, [kpi.id], first).get(kpi.id, [])
+    month = next((a for a in month_attainment(engine, register, first) if a.kpi.id == kpi.id), None)
+    series = [(v.period_start.isoformat(), v.value, v.target) for v in values if v.value is not None]
+    chart = kpi_chart_svg({"series": series}, locale_decimal_comma=lang == "id") if len(series) >= 2 else ""
+    with Session(engine) as session:
+        occurrences = session.scalars(
+            select(DefectOccurrence)
+            .where(
+                DefectOccurrence.kind == "kpi_defect",
+                DefectOccurrence.subject == kpi.id,
+                DefectOccurrence.period_start >= first,
+                DefectOccurrence.period_start <= days_of_month(first)[-1],
+            )
+            .order_by(DefectOccurrence.period_start)
+        ).all()
+    return {
+        "kpi": kpi,
+        "name": kpi.name_id if lang == "id" else kpi.name_en,
+        "pic": register.people.describe(kpi.pic, "role"),
+        "month": month,
+        "actual": format_number(month.value if month else None, loc),
+        "target": format_target(kpi, month.target if month else None, loc),
+        "status": month.status.value if month else Status.not_evaluable.value,
+        "chart": chart,
+        "days": [
+            {
+                "day": v.period_start,
+                "value": format_number(v.value, loc),
+                "target": format_number(v.target, loc),
+                "status": v.evaluation,
+            }
+            for v in values
+        ],
+        "occurrences": [
+            {"ticket_id": o.ticket_id, "period": o.period_start, "value": format_number(o.value, loc)}
+            for o in occurrences
+        ],
+    }
+
+
+def tickets(engine: Engine, register: Register, show_all: bool) -> list[dict]:
+    with Session(engine) as session:
+        query = select(DefectTicket).order_by(DefectTicket.id.desc())
+        if not show_all:
+            query = query.where(DefectTicket.active_key.is_not(None))
+        found = session.scalars(query).all()
+        counts = dict(
+            session.execute(select(DefectOccurrence.ticket_id, func.count()).group_by(DefectOccurrence.ticket_id)).all()
+        )
+    return [
+        {
+            "t": t,
+            "subject": _subject(register, t),
+            "responsible": register.people.describe(t.responsible),
+            "occurrences": counts.get(t.id, 0),
+        }
+        for t in found
+    ]
+
+
+def _subject(register: Register, t: DefectTicket) -> str:
+    if t.kind == "kpi_defect" and register.has_kpi(t.subject):
+        return f"{register.kpi(t.subject).name_id} ({t.subject})"
+    return t.subject
+
+
+def allowed_actions(register: Register, t: DefectTicket, person_id: str | None) -> list[str]:
+    """The lifecycle steps ``person_id`` may take on ``t`` now (the lifecycle decides, not the UI)."""
+    if person_id is None:
+        return []
+    out = []
+    for action in ACTIONS:
+        try:
+            check_allowed(register, t, action, person_id)
+        except Refused:
+            continue
+        out.append(action)
+    return out
+
+
+def who_may_act(register: Register, t: DefectTicket, w: dict[str, str]) -> str:
+    roles: set[Role] = set()
+    for (kind, _action, state), (_to, allowed) in TRANSITIONS.items():
+        if kind == t.kind and state is State(t.state):
+            roles |= allowed
+    names = []
+    for role in sorted(roles):
+        if role is Role.pic:
+            names.append(w["who_pic"].format(name=register.people.describe(t.responsible)))
+        elif role is Role.accountable:
+            names.append(w["who_accountable"].format(name=register.people.describe(register.people.accountable)))
+        else:
+            names.append(w["who_data_engineering"])
+    return ", ".join(names) or "—"
+
+
+def ticket_detail(engine: Engine, register: Register, ticket_id: int, loc: str) -> dict | None:
+    with Session(engine) as session:
+        t = session.get(DefectTicket, ticket_id)
+        if t is None:
+            return None
+        occurrences = session.scalars(
+            select(DefectOccurrence).where(DefectOccurrence.ticket_id == t.id).order_by(DefectOccurrence.period_start)
+        ).all()
+        actions = session.scalars(
+            select(RecoveryAction).where(RecoveryAction.ticket_id == t.id).order_by(RecoveryAction.id)
+        ).all()
+        events = session.scalars(
+            select(DefectEvent).where(DefectEvent.ticket_id == t.id).order_by(DefectEvent.id)
+        ).all()
+        streak = needed = None
+        if t.kind == "kpi_defect" and t.monitoring_since and register.has_kpi(t.subject):
+            streak, needed = effectiveness(session, register, t)
+        session.expunge_all()
+    return {
+        "t": t,
+        "subject": _subject(register, t),
+        "responsible": register.people.describe(t.responsible, "role"),
+        "occurrences": [
+            {
+                "period_type": o.period_type,
+                "period": o.period_start,
+                "value": format_number(o.value, loc) if o.value is not None else None,
+                "target": format_number(o.target, loc) if o.target is not None else None,
+                "note": o.note,
+            }
+            for o in occurrences
+        ],
+        "actions": [{"a": a, "owner": register.people.describe(a.owner)} for a in actions],
+        "events": [{"e": e, "at": in_site_time(e.at), "actor": register.people.describe(e.actor)} for e in events],
+        "streak": streak,
+        "needed": needed,
+    }
+
+
+def review_month(engine: Engine, today: date) -> date:
+    """The month whose review to show: the latest with minutes, else the month before ``today``'s."""
+    from kawal.store.models import ReviewMinutes
+
+    with Session(engine) as session:
+        latest = session.scalar(select(func.max(ReviewMinutes.month)))
+    return latest or (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def review(engine: Engine, register: Register, today: date, first: date) -> dict:
+    """The monthly review (§4.7, §5.5), read only: the month's minutes and addenda as the Review module
+    keeps them (frozen once final, ISO 9001 7.5.3), and today's agenda material."""
+    from kawal.review.render import minutes_context
+
+    with Session(engine) as session:
+        minutes = minutes_context(session, register, first, today)["documents"]
+        repeated = session.scalars(
+            select(DefectTicket)
+            .where(DefectTicket.repeat_flag.is_(True), DefectTicket.active_key.is_not(None))
+            .order_by(DefectTicket.id)
+        ).all()
+        overdue = session.scalars(
+            select(RecoveryAction)
+            .join(DefectTicket, DefectTicket.id == RecoveryAction.ticket_id)
+            .where(
+                RecoveryAction.done_on.is_(None),
+                RecoveryAction.due_date < today,
+                DefectTicket.active_key.is_not(None),
+            )
+            .order_by(RecoveryAction.due_date)
+        ).all()
+        session.expunge_all()
+    return {
+        "minutes": minutes,
+        "repeated": [{"t": t, "subject": _subject(register, t)} for t in repeated],
+        "overdue": [{"a": a, "owner": register.people.describe(a.owner)} for a in overdue],
+    }
+
+
+def category_key(category: Category) -> str:
+    return f"cat_{category.value}"
