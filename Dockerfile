@@ -1,9 +1,48 @@
-# FIRST DRAFT: the official Airflow image plus Kawal's locked dependencies and WeasyPrint's libraries.
+# Kawal's Airflow image: the official Airflow 3.3.2 image (Python 3.11, as the lock) plus Kawal's
+# locked dependencies, WeasyPrint's system libraries and the project's code and configuration.
+# Built by `docker compose build` (docker-compose.yml); deploy steps in docs/operations.md.
 FROM apache/airflow:3.3.2-python3.11
+
 USER root
-RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu \
+# WeasyPrint 70 renders through Pango/HarfBuzz and needs real fonts (STACK-NOTES "WeasyPrint 70");
+# curl is for the compose health checks.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core curl \
+    && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
+
 USER airflow
-COPY requirements.lock pyproject.toml README.md /opt/kawal/
-COPY src /opt/kawal/src
-RUN pip install --no-cache-dir -r /opt/kawal/requirements.lock && pip install --no-cache-dir --no-deps /opt/kawal
+WORKDIR /opt/kawal
+# Dependencies first (the layer is reused while only code changes). The lock pins apache-airflow
+# 3.3.2 itself, so this cannot up- or downgrade the image's Airflow; `pip check` fails the build if
+# the set does not hold together.
+COPY --chown=airflow:root requirements.lock /opt/kawal/requirements.lock
+RUN pip install --no-cache-dir -r /opt/kawal/requirements.lock && pip check
+
+COPY --chown=airflow:root pyproject.toml README.md /opt/kawal/
+COPY --chown=airflow:root src /opt/kawal/src
+RUN pip install --no-cache-dir --no-deps /opt/kawal
+
+# What the DAGs read at run time: rules, mappings, report templates, GX suites; the DAG files and
+# plugins in Airflow's own folders. Baked in, so every container of one image runs the same code.
+COPY --chown=airflow:root kpi_rules /opt/kawal/kpi_rules
+COPY --chown=airflow:root mappings /opt/kawal/mappings
+COPY --chown=airflow:root reports /opt/kawal/reports
+COPY --chown=airflow:root great_expectations /opt/kawal/great_expectations
+COPY --chown=airflow:root dags /opt/airflow/dags
+COPY --chown=airflow:root plugins /opt/airflow/plugins
+
+# Kawal's data folder and the admin password file's folder exist in the image, owned by airflow and
+# writable by group root (compose runs as AIRFLOW_UID:0), so the named volumes mounted there start
+# writable without a root init step.
+RUN mkdir -p /opt/airflow/var/landing /opt/airflow/var/reports /opt/airflow/auth \
+    && chmod -R g+rwX /opt/airflow/var /opt/airflow/auth
+
+ENV KAWAL_HOME=/opt/airflow/var \
+    KAWAL_RULES_DIR=/opt/kawal/kpi_rules \
+    KAWAL_MAPPINGS_DIR=/opt/kawal/mappings \
+    KAWAL_REPORTS_DIR=/opt/kawal/reports \
+    KAWAL_GX_DIR=/opt/kawal/great_expectations \
+    GX_ANALYTICS_ENABLED=false
+WORKDIR /opt/airflow

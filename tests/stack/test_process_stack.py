@@ -1,0 +1,280 @@
+"""The production topology, proven as processes: api-server, scheduler, dag-processor, triggerer and
+two Celery workers on PostgreSQL + Redis, driven only through Airflow's REST API (issue #9).
+
+One stack per module (starting it costs about a minute on two cores). The tests run in file order:
+the DAG runs, then what they left in the store and the mailbox, then a re-run of one day (nothing
+may change: idempotency), and last the stop (no process left, databases dropped).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import socket
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "stack"))
+
+from process_stack import WORKERS, ProcessStack  # noqa: E402
+
+pytestmark = [pytest.mark.stack, pytest.mark.postgres]
+
+WIB = ZoneInfo("Asia/Jakarta")
+MONTH = date(2026, 10, 1)
+SEED = 42
+DAILY, MONTHLY = "kawal_daily_kpis", "kawal_monthly_report"
+# Generous: two shared cores, ~19 tasks per daily run, each a fresh task process importing Airflow.
+RUNS_TIMEOUT_S = float(os.environ.get("KAWAL_STACK_TIMEOUT", 1500))
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def _require_services() -> None:
+    missing = [name for name, port in (("PostgreSQL", 5432), ("Redis", 6379)) if not _reachable("127.0.0.1", port)]
+    if missing:
+        message = f"{' and '.join(missing)} not reachable on 127.0.0.1: the process stack needs both"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (required under CI)")
+        pytest.skip(message)
+
+
+@dataclass
+class StackRun:
+    stack: ProcessStack
+    sink: object
+    landing: Path
+    days: list[date]
+    daily_runs: dict[date, str] = field(default_factory=dict)
+    monthly_run: str = ""
+    states: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+def _chosen_days() -> list[date]:
+    """Three consecutive days around a planted performance miss (so a defect must open), clear of
+    any day the generator plants broken data on (that day's run fails by design)."""
+    from kawal.demo.sources import plan_month
+
+    plan = plan_month(MONTH, SEED)
+    broken = {getattr(plan, "data_fault_day", None)}
+    for bad in sorted(plan.interaction_bad_days):
+        days = [bad - timedelta(days=1), bad, bad + timedelta(days=1)]
+        if broken.isdisjoint(days) and all(d.month == MONTH.month for d in days):
+            return days
+    raise AssertionError(f"no three clean days around a planted miss in {MONTH:%Y-%m} (seed {SEED})")
+
+
+@pytest.fixture(scope="module")
+def stack_run(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    _require_services()
+    from kawal.demo.sources import write_demo_month
+    from kawal.notify.mailsink import MailSink
+    from kawal.periods import daily_run_logical_date
+
+    # A private folder, not tmp_path: other engineers' pytest runs on this machine rotate pytest's
+    # base temp folders and could delete this one while the stack is writing into it.
+    home = Path(tempfile.mkdtemp(prefix="kawal-stack-"))
+    sink = MailSink(home / "mail").start()
+    stack = ProcessStack(home, sink.connection_uri)
+    failures_before = request.session.testsfailed
+    try:
+        # Demo data with Kawal's own generator, straight into the stack's landing folder.
+        landing = stack.kawal_home / "landing"
+        write_demo_month(MONTH, landing, seed=SEED, calls_per_day=300)
+        stack.up(timeout=600)
+        stack.wait_for_dags([DAILY, MONTHLY], timeout=300)
+        run = StackRun(stack, sink, landing, _chosen_days())
+        # All days at once, like a backfill: the daily DAG allows 4 active runs, so the two workers
+        # run tasks of different days side by side.
+        for day in run.days:
+            run_id = f"stack__{day.isoformat()}"
+            stack.trigger(DAILY, run_id, daily_run_logical_date(day).isoformat())
+            run.daily_runs[day] = run_id
+        run.states = stack.wait_for_runs([(DAILY, r) for r in run.daily_runs.values()], RUNS_TIMEOUT_S)
+        # The monthly DAG as scheduled: day 2, 07:00 WIB, about the previous month.
+        run.monthly_run = "stack__monthly_2026-10"
+        stack.trigger(MONTHLY, run.monthly_run, datetime(2026, 11, 2, 7, 0, tzinfo=WIB).isoformat())
+        run.states |= stack.wait_for_runs([(MONTHLY, run.monthly_run)], RUNS_TIMEOUT_S)
+        yield run
+    finally:
+        stack.down()
+        sink.stop()
+    if request.session.testsfailed == failures_before and not os.environ.get("KAWAL_STACK_KEEP"):
+        shutil.rmtree(home, ignore_errors=True)  # on failure the logs stay for the reader
+
+
+def _store(run: StackRun):  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine
+
+    return create_engine(run.stack.store_url)
+
+
+def _failed_tasks(run: StackRun, dag_id: str, run_id: str) -> str:
+    """Which tasks did not succeed, each with the error its own log ends with."""
+    lines = [f"{dag_id}/{run_id}:"]
+    for ti in run.stack.task_instances(dag_id, run_id):
+        if ti["state"] == "success":
+            continue
+        folder = run.stack.airflow_home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={ti['task_id']}"
+        errors = [
+            m.group(1)
+            for log in sorted(folder.glob("attempt=*.log"))
+            for m in re.finditer(r'"exc_value":\s*"((?:[^"\\]|\\.)*)"', log.read_text(errors="replace"))
+        ]
+        lines.append(f"  {ti['task_id']}={ti['state']}: {errors[-1] if errors else '(no error logged)'}")
+    lines.append(f"  logs: {run.stack.logs}, {run.stack.airflow_home / 'logs'}")
+    return "\n".join(lines)
+
+
+def test_every_triggered_run_succeeded(stack_run: StackRun) -> None:
+    assert len(stack_run.states) == len(stack_run.days) + 1
+    for (dag_id, run_id), state in stack_run.states.items():
+        assert state == "success", _failed_tasks(stack_run, dag_id, run_id)
+
+
+def test_tasks_ran_on_both_celery_workers(stack_run: StackRun) -> None:
+    hosts: Counter[str] = Counter()
+    for dag_id, run_id in stack_run.states:
+        for ti in stack_run.stack.task_instances(dag_id, run_id):
+            if ti["hostname"]:  # a task skipped upstream never reached a worker
+                hosts[ti["hostname"]] += 1
+    # Every task that ran did so on one of the two workers, and each worker ran some of them
+    # (whether a task succeeded is the first test's business).
+    assert set(hosts) == set(WORKERS), hosts
+
+
+def _independent_scr(landing: Path, day: date) -> float:
+    """SCR (register: answered / (offered − abandons that waited < 5 s)), straight from the CSV."""
+    answered = offered = short_abandons = 0
+    with (landing / "interactions" / f"interactions_{day}.csv").open(newline="") as f:
+        for row in csv.DictReader(f):
+            offered += 1
+            answered += row["outcome"] == "answered"
+            short_abandons += row["outcome"] == "abandoned" and float(row["wait_s"]) < 5
+    return 100 * answered / (offered - short_abandons)
+
+
+DAY_VALUES = "SELECT kpi_id, value FROM kpi_value WHERE period_type = 'day' AND period_start = :d AND scope = 'all'"
+
+
+def test_store_holds_each_days_kpis_in_its_own_database(stack_run: StackRun) -> None:
+    import yaml
+    from sqlalchemy import text
+
+    register = yaml.safe_load((REPO / "kpi_rules" / "register.yaml").read_text())
+    kpis_by_source: dict[str, set[str]] = {}
+    for kpi in register["kpis"]:
+        kpis_by_source.setdefault(kpi["source"], set()).add(kpi["id"])
+    with _store(stack_run).connect() as db:
+        for day in stack_run.days:
+            rows = db.execute(
+                text(DAY_VALUES),
+                {"d": day},
+            ).all()
+            stored = {r.kpi_id: r.value for r in rows}
+            # Every KPI of the interactions source has its day's overall value...
+            assert kpis_by_source["interactions"] <= set(stored), (day, sorted(stored))
+            # ...and SCR equals the one computed here from the delivered file.
+            assert stored["scr"] == pytest.approx(_independent_scr(stack_run.landing, day), abs=1e-9), day
+        # Airflow's metadata lives elsewhere: no Airflow table in Kawal's store.
+        tables = {r[0] for r in db.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))}
+    assert "dag_run" not in tables and "task_instance" not in tables
+    assert "kpi_value" in tables
+
+
+def test_the_planted_miss_opened_one_scr_defect(stack_run: StackRun) -> None:
+    from sqlalchemy import text
+
+    misses = [d for d in stack_run.days if _independent_scr(stack_run.landing, d) < 95]  # register target: 95 %
+    assert misses, "the planted short-staffed day should miss SCR's target"
+    with _store(stack_run).connect() as db:
+        tickets = db.execute(
+            text("SELECT id FROM defect_ticket WHERE kind = 'kpi_defect' AND subject = 'scr' AND scope = 'all'")
+        ).all()
+        assert len(tickets) == 1, tickets  # one ticket per episode, however many runs ran at once
+        days = sorted(
+            r[0]
+            for r in db.execute(
+                text("SELECT period_start FROM defect_occurrence WHERE ticket_id = :t AND period_type = 'day'"),
+                {"t": tickets[0].id},
+            )
+        )
+    assert days == misses
+
+
+def test_every_mail_arrived_once_and_the_report_went_to_the_accountable(stack_run: StackRun) -> None:
+    import pypdfium2
+    import yaml
+    from sqlalchemy import text
+
+    people = yaml.safe_load((REPO / "kpi_rules" / "people.yaml").read_text())
+    email = {p["id"]: p["email"] for p in people["people"]}
+    received = stack_run.sink.messages()
+    with _store(stack_run).connect() as db:
+        sent = db.execute(text("SELECT message_id, state FROM notification")).all()
+    assert sent and all(n.state == "sent" for n in sent), sent
+    # Exactly the outbox's messages reached the SMTP server, each once.
+    assert Counter(m["Message-ID"] for m in received) == Counter(n.message_id for n in sent)
+
+    reports = [m for m in received if any(p.get_content_type() == "application/pdf" for p in m.iter_attachments())]
+    assert len(reports) == 1, [m["Subject"] for m in received]
+    report = reports[0]
+    assert email[people["accountable"]] in report["To"]
+    for member in (m for team in people["consulted"].values() for m in team):
+        assert email[member] in report["Cc"]
+    pdf_part = next(p for p in report.iter_attachments() if p.get_content_type() == "application/pdf")
+    pdf = pypdfium2.PdfDocument(pdf_part.get_content())
+    first_page = pdf[0].get_textpage().get_text_range()
+    assert "Laporan Capaian KPI Bulanan" in first_page
+    assert "Oktober 2026" in first_page
+
+
+def test_rerunning_a_day_changes_nothing(stack_run: StackRun) -> None:
+    from sqlalchemy import text
+
+    def snapshot() -> tuple:
+        with _store(stack_run).connect() as db:
+            counts = tuple(
+                db.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                for table in ("kpi_value", "defect_ticket", "defect_occurrence", "notification", "report_delivery")
+            )
+        return (*counts, len(stack_run.sink.messages()))
+
+    before = snapshot()
+    day = stack_run.days[1]
+    run_id = stack_run.daily_runs[day]
+    stack_run.stack.request(
+        "POST",
+        f"/api/v2/dags/{DAILY}/clearTaskInstances",
+        {"dag_run_id": run_id, "dry_run": False, "only_failed": False, "reset_dag_runs": True},
+    )
+    states = stack_run.stack.wait_for_runs([(DAILY, run_id)], RUNS_TIMEOUT_S)
+    assert states[(DAILY, run_id)] == "success", _failed_tasks(stack_run, DAILY, run_id)
+    assert snapshot() == before
+
+
+def test_stack_stops_cleanly(stack_run: StackRun) -> None:
+    stack = stack_run.stack
+    pids = [s.popen.pid for s in stack.services]
+    assert len(pids) == 6  # api-server, scheduler, dag-processor, triggerer, two workers
+    killed = stack.down()
+    assert killed == [], f"had to SIGKILL: {killed}"
+    assert stack.leftover_processes() == []
+    assert stack.databases_exist() == []
+    assert not _reachable("127.0.0.1", stack.api_port), "the api-server's port still answers"
