@@ -92,6 +92,9 @@ class ProcessStack:
         self._token: str | None = None
         self._databases_created = False
         self._stopped = False
+        #: What a service that would not stop was doing (its threads' stacks, its database sessions),
+        #: filled by down() for the reader of a failed stop.
+        self.stop_report: dict[str, str] = {}
 
     # ------------------------------------------------------------------ configuration
     @property
@@ -165,6 +168,9 @@ class ProcessStack:
                 "KAWAL_REPORTS_DIR": str(REPO / "reports"),
                 "KAWAL_GX_DIR": str(REPO / "great_expectations"),
                 "GX_ANALYTICS_ENABLED": "false",
+                # A process that will not stop can be asked where it is: SIGABRT makes Python print
+                # every thread's stack into the service's log before it dies (down() does this).
+                "PYTHONFAULTHANDLER": "1",
             }
         )
         return env
@@ -210,6 +216,10 @@ class ProcessStack:
         with psycopg.connect(_pg_dsn(PG_ADMIN_URL), autocommit=True, connect_timeout=5) as admin:
             for db in (self.airflow_db, self.store_db):
                 admin.execute(f'CREATE DATABASE "{db}"')  # unique per run: never someone else's
+                # As docs/operations.md asks of production: a session a process left open in a
+                # transaction (a process interrupted mid-query by SIGTERM) is ended by the server,
+                # so its row locks cannot hold up that process's own shutdown, or anyone's.
+                admin.execute(f"ALTER DATABASE \"{db}\" SET idle_in_transaction_session_timeout = '30s'")
         self._databases_created = True
 
     def _run_once(self, name: str, argv: list[str], env: dict[str, str]) -> None:
@@ -289,6 +299,7 @@ class ProcessStack:
                 s.popen.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 killed.append(name)
+                self.stop_report[name] = self._why_stuck(s)
             # Whatever the leader left behind in its group (a pool process, a log server) goes too.
             if _group_alive(s.popen.pid):
                 _signal_group(s.popen.pid, signal.SIGTERM)
@@ -301,6 +312,37 @@ class ProcessStack:
         self._drop_databases()
         self._clear_broker()
         return killed
+
+    def _why_stuck(self, s: Service) -> str:
+        """Where a process that ignored SIGTERM is: its database sessions, then every thread's stack
+        (PYTHONFAULTHANDLER prints them into its log on SIGABRT, which also ends it)."""
+        assert s.popen is not None
+        sessions = "(could not read pg_stat_activity)"
+        try:
+            import psycopg
+
+            with psycopg.connect(_pg_dsn(PG_ADMIN_URL), autocommit=True, connect_timeout=5) as admin:
+                rows = admin.execute(
+                    "SELECT pid, datname, state, wait_event_type, wait_event, left(query, 200) "
+                    "FROM pg_stat_activity WHERE datname IN (%s, %s) ORDER BY pid",
+                    (self.airflow_db, self.store_db),
+                ).fetchall()
+            sessions = "\n".join(" | ".join(str(v) for v in row) for row in rows) or "(none)"
+        except Exception as exc:  # a diagnostic must not hide the failure it explains
+            sessions += f": {exc}"
+        size = s.log.stat().st_size if s.log.exists() else 0
+        os.kill(s.popen.pid, signal.SIGABRT)
+        try:
+            s.popen.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            with s.log.open("rb") as log:
+                log.seek(size)
+                stacks = log.read().decode(errors="replace")[-12000:]
+        except OSError:
+            stacks = "(no log)"
+        return f"database sessions:\n{sessions}\nstacks after SIGABRT:\n{stacks}"
 
     def leftover_processes(self) -> list[str]:
         """Any process still alive in one of the stack's process groups (must be none after down())."""

@@ -274,7 +274,8 @@ def test_stack_stops_cleanly(stack_run: StackRun) -> None:
     pids = [s.popen.pid for s in stack.services]
     assert len(pids) == 6  # api-server, scheduler, dag-processor, triggerer, two workers
     killed = stack.down()
-    assert killed == [], f"had to SIGKILL: {killed}"
+    report = "\n".join(f"--- {name}\n{why}" for name, why in stack.stop_report.items())
+    assert killed == [], f"had to SIGKILL: {killed}\n{report}"
     assert stack.leftover_processes() == []
     assert stack.databases_exist() == []
     assert not _reachable("127.0.0.1", stack.api_port), "the api-server's port still answers"
