@@ -45,7 +45,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import CronTriggerTimetable, dag, task
+from airflow.sdk import CronTriggerTimetable, dag
+
+from kawal.airflow_step import KawalStep  # light: the SDK only (its docstring says why not @task)
 
 SITE_TZ = "Asia/Jakarta"  # WIB: the center's days start and end here, not in UTC
 # The canonical sources (kawal.ingest.sources.SOURCES); spelled out so parsing this file imports
@@ -62,59 +64,6 @@ SOURCES = (
 )
 
 
-@task
-def ingest(source: str, logical_date: datetime | None = None) -> int:
-    from kawal.periods import business_day_for_daily_run
-    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
-    from kawal.pipeline.daily import ingest_source_day
-
-    assert logical_date is not None, "Airflow always passes the run's logical_date"
-    with fail_fast_on_user_error():
-        return ingest_source_day(source, business_day_for_daily_run(logical_date)).batch_id
-
-
-@task(trigger_rule="all_done")  # the evidence of a quarantined delivery matters most
-def build_data_docs() -> str:
-    from kawal.checks.suites import build_data_docs as build
-
-    return str(build())
-
-
-@task
-def compute(batch_id: int) -> dict:
-    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
-    from kawal.pipeline.daily import compute_source_kpis
-
-    with fail_fast_on_user_error():
-        return compute_source_kpis(batch_id)
-
-
-@task
-def confirm_sources_loaded(results: list[dict]) -> dict:
-    """The run's verdict: every source loaded (this leaf fails the run when one did not)."""
-    return {r["source"]: r["rows"] for r in results}
-
-
-@task(trigger_rule="all_done")  # breaches of the sources that did load count even if another failed
-def open_defects(logical_date: datetime | None = None) -> dict:
-    from kawal.periods import business_day_for_daily_run
-    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
-    from kawal.pipeline.daily import open_defects_for_day
-
-    assert logical_date is not None
-    with fail_fast_on_user_error():
-        return open_defects_for_day(business_day_for_daily_run(logical_date))
-
-
-@task(trigger_rule="all_done")  # data incidents of failed sources must be delivered too
-def send_notifications() -> dict:
-    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
-    from kawal.pipeline.daily import send_notifications as deliver
-
-    with fail_fast_on_user_error():
-        return deliver()
-
-
 @dag(
     dag_id="kawal_daily_kpis",
     schedule=CronTriggerTimetable("0 1 * * *", timezone=SITE_TZ),
@@ -126,14 +75,21 @@ def send_notifications() -> dict:
     doc_md=__doc__,
 )
 def kawal_daily_kpis() -> None:
-    computed, ingested = [], []
+    ingested, computed = [], []
     for source in SOURCES:
-        batch_id = ingest.override(task_id=f"ingest_{source}")(source)
-        ingested.append(batch_id)
-        computed.append(compute.override(task_id=f"compute_{source}")(batch_id))
-    confirm_sources_loaded(computed)
-    ingested >> build_data_docs()
-    computed >> open_defects() >> send_notifications()
+        ingest = KawalStep(task_id=f"ingest_{source}", step="ingest", args={"source": source})
+        compute = KawalStep(task_id=f"compute_{source}", step="compute", pull={"batch_id": ingest.task_id})
+        ingest >> compute
+        ingested.append(ingest)
+        computed.append(compute)
+    # The run's verdict: fails (and so fails the run) unless every source was computed.
+    computed >> KawalStep(step="confirm_sources_loaded", pull={"results": [t.task_id for t in computed]})
+    # all_done: the evidence of a quarantined delivery matters most.
+    ingested >> KawalStep(step="build_data_docs", trigger_rule="all_done")
+    # all_done: breaches of the sources that did load count even if another failed, and data
+    # incidents of the failed sources must be delivered too.
+    open_defects = KawalStep(step="open_defects", trigger_rule="all_done")
+    computed >> open_defects >> KawalStep(step="send_notifications", trigger_rule="all_done")
 
 
 kawal_daily_kpis()

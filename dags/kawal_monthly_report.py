@@ -25,7 +25,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import CronTriggerTimetable, dag, task
+from airflow.sdk import CronTriggerTimetable, dag
+
+from kawal.airflow_step import KawalStep  # light: the SDK only (its docstring says why not @task)
 
 SITE_TZ = "Asia/Jakarta"
 
@@ -42,26 +44,6 @@ emails the Accountable and data engineering once (`report-late:YYYY-MM`).
 """
 
 
-@task
-def assess_completeness(logical_date: datetime | None = None) -> dict:
-    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
-    from kawal.pipeline.monthly import completeness_for_run
-
-    assert logical_date is not None
-    with fail_fast_on_user_error():
-        return completeness_for_run(logical_date)
-
-
-@task
-def send_monthly_report(completeness: dict, logical_date: datetime | None = None) -> dict:
-    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
-    from kawal.pipeline.monthly import send_report_for_run
-
-    assert logical_date is not None
-    with fail_fast_on_user_error():
-        return send_report_for_run(logical_date)
-
-
 @dag(
     dag_id="kawal_monthly_report",
     schedule=CronTriggerTimetable("0 7 2 * *", timezone=SITE_TZ),
@@ -73,17 +55,8 @@ def send_monthly_report(completeness: dict, logical_date: datetime | None = None
     doc_md=__doc__,
 )
 def kawal_monthly_report() -> None:
-    send_monthly_report(assess_completeness())
-
-
-@task
-def check_report_delivered(logical_date: datetime | None = None) -> dict:
-    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
-    from kawal.pipeline.monthly import alert_if_report_late
-
-    assert logical_date is not None
-    with fail_fast_on_user_error():
-        return alert_if_report_late(logical_date)
+    completeness = KawalStep(step="assess_completeness")
+    completeness >> KawalStep(step="send_monthly_report", pull={"completeness": completeness.task_id})
 
 
 @dag(
@@ -96,7 +69,7 @@ def check_report_delivered(logical_date: datetime | None = None) -> dict:
     doc_md=DEADLINE_DOC,
 )
 def kawal_report_deadline() -> None:
-    check_report_delivered()
+    KawalStep(step="check_report_delivered")
 
 
 kawal_monthly_report()

@@ -25,31 +25,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import CronTriggerTimetable, Param, dag, task
+from airflow.sdk import CronTriggerTimetable, Param, dag
+
+from kawal.airflow_step import KawalStep  # light: the SDK only (its docstring says why not @task)
 
 SITE_TZ = "Asia/Jakarta"
-
-
-@task
-def list_expired_records(logical_date: datetime | None = None) -> dict:
-    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
-    from kawal.records.disposal import retention_for_run
-
-    assert logical_date is not None
-    with fail_fast_on_user_error():
-        return retention_for_run(logical_date, dry_run=True)
-
-
-@task
-def dispose_expired_records(expired: dict, params: dict | None = None, logical_date: datetime | None = None) -> dict:
-    from kawal.pipeline.airflow_glue import fail_fast_on_user_error
-    from kawal.records.disposal import retention_for_run
-
-    assert logical_date is not None and params is not None
-    if params["dry_run"]:
-        return expired  # dry run: the listing is the result
-    with fail_fast_on_user_error():
-        return retention_for_run(logical_date, dry_run=False)
 
 
 @dag(
@@ -64,7 +44,8 @@ def dispose_expired_records(expired: dict, params: dict | None = None, logical_d
     doc_md=__doc__,
 )
 def kawal_retention() -> None:
-    dispose_expired_records(list_expired_records())
+    expired = KawalStep(step="list_expired_records")
+    expired >> KawalStep(step="dispose_expired_records", pull={"expired": expired.task_id})
 
 
 kawal_retention()

@@ -1,0 +1,86 @@
+"""The DAGs' tasks, one function each, as :class:`kawal.airflow_step.KawalStep` calls them.
+
+Each takes plain values (the run's ``logical_date``, upstream results) and returns a JSON-able
+result (the task's XCom); each is idempotent for its date. The work itself lives in
+:mod:`kawal.pipeline.daily`, :mod:`kawal.pipeline.monthly` and :mod:`kawal.records.disposal`, all
+callable without Airflow. Imports stay inside the functions: ``KawalStep`` imports this module
+only when a task runs, but tests import it to check the DAGs' wiring.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+# --- kawal_daily_kpis ---------------------------------------------------------------------------
+def ingest(source: str, logical_date: datetime) -> int:
+    """Read, validate and record the source's delivery for the business day the run is about."""
+    from kawal.periods import business_day_for_daily_run
+    from kawal.pipeline.daily import ingest_source_day
+
+    return ingest_source_day(source, business_day_for_daily_run(logical_date)).batch_id
+
+
+def build_data_docs() -> str:
+    from kawal.checks.suites import build_data_docs as build
+
+    return str(build())
+
+
+def compute(batch_id: int) -> dict:
+    from kawal.pipeline.daily import compute_source_kpis
+
+    return compute_source_kpis(batch_id)
+
+
+def confirm_sources_loaded(results: list[dict]) -> dict:
+    """The run's verdict: every source loaded (this leaf fails the run when one did not)."""
+    return {r["source"]: r["rows"] for r in results}
+
+
+def open_defects(logical_date: datetime) -> dict:
+    from kawal.periods import business_day_for_daily_run
+    from kawal.pipeline.daily import open_defects_for_day
+
+    return open_defects_for_day(business_day_for_daily_run(logical_date))
+
+
+def send_notifications() -> dict:
+    from kawal.pipeline.daily import send_notifications as deliver
+
+    return deliver()
+
+
+# --- kawal_monthly_report, kawal_report_deadline ------------------------------------------------
+def assess_completeness(logical_date: datetime) -> dict:
+    from kawal.pipeline.monthly import completeness_for_run
+
+    return completeness_for_run(logical_date)
+
+
+def send_monthly_report(completeness: dict, logical_date: datetime) -> dict:
+    """Sends after the completeness was assessed (its statement goes on the report's cover)."""
+    from kawal.pipeline.monthly import send_report_for_run
+
+    return send_report_for_run(logical_date)
+
+
+def check_report_delivered(logical_date: datetime) -> dict:
+    from kawal.pipeline.monthly import alert_if_report_late
+
+    return alert_if_report_late(logical_date)
+
+
+# --- kawal_retention ----------------------------------------------------------------------------
+def list_expired_records(logical_date: datetime) -> dict:
+    from kawal.records.disposal import retention_for_run
+
+    return retention_for_run(logical_date, dry_run=True)
+
+
+def dispose_expired_records(expired: dict, params: dict, logical_date: datetime) -> dict:
+    from kawal.records.disposal import retention_for_run
+
+    if params["dry_run"]:
+        return expired  # dry run: the listing is the result
+    return retention_for_run(logical_date, dry_run=False)
