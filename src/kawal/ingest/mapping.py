@@ -336,7 +336,8 @@ def read_export(mapping: Mapping, path: Path, usecols: list[str] | None = None) 
             sheet = spec.sheet or sheets[0]
             if sheet not in sheets:
                 raise SourceFileError(path, f"no sheet {sheet!r} (sheets: {', '.join(sheets)}; mapping {mapping.name})")
-            frame = book.parse(sheet, dtype=object, keep_default_na=False, usecols=usecols)
+            # pd.read_excel on the open book (ExcelFile.parse is deprecated in pandas 3)
+            frame = pd.read_excel(book, sheet_name=sheet, dtype=object, keep_default_na=False, usecols=usecols)
         return _as_text(frame)
     import pyarrow as pa
 
