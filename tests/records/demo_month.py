@@ -23,6 +23,27 @@ DAYS_RUN = 10
 _BUILT: dict[str, Path] = {}
 
 
+def kawal(*args: str):  # type: ignore[no-untyped-def]
+    """The ``kawal`` command line, in-process (click's runner)."""
+    from click.testing import CliRunner
+
+    from kawal.cli import main
+
+    return CliRunner().invoke(main, list(args))
+
+
+def sql_rows(home: Path, sql: str, **params):  # type: ignore[no-untyped-def]
+    """Run one statement on the SQLite store of ``home`` (committed); its rows, if it returns any."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{home / 'kawal.db'}")
+    with engine.begin() as conn:
+        result = conn.execute(text(sql), params)
+        rows = result.all() if result.returns_rows else []
+    engine.dispose()
+    return rows
+
+
 def _build(base: Path) -> Path:
     from kawal.demo.sources import write_demo_month
     from kawal.errors import KawalError

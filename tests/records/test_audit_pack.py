@@ -10,26 +10,10 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-from click.testing import CliRunner
-from sqlalchemy import create_engine, text
-
-from kawal.cli import main
 from kawal.register import load_register
-from tests.records.demo_month import MONTH, REPO
+from tests.records.demo_month import MONTH, REPO, kawal, sql_rows
 
 REGISTER = load_register(REPO / "kpi_rules")
-
-
-def kawal(*args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(main, list(args))
-
-
-def _sql(home: Path, sql: str, **params):  # type: ignore[no-untyped-def]
-    engine = create_engine(f"sqlite:///{home / 'kawal.db'}")
-    with engine.connect() as conn:
-        rows = conn.execute(text(sql), params).all()
-    engine.dispose()
-    return rows
 
 
 def _finalized_minutes() -> None:
@@ -74,11 +58,11 @@ def test_audit_pack_holds_the_months_evidence_and_its_manifest_checks_out(demo_h
         assert hashlib.sha256(files[f["path"]]).hexdigest() == f["sha256"] and len(files[f["path"]]) == f["bytes"]
     assert kawal("records", "verify-pack", str(path)).exit_code == 0
     # the report exactly as delivered, and the proof of its delivery
-    (delivery,) = _sql(demo_home, "SELECT pdf_path, pdf_sha256, notification_id FROM report_delivery")
+    (delivery,) = sql_rows(demo_home, "SELECT pdf_path, pdf_sha256, notification_id FROM report_delivery")
     pdf_name = Path(delivery.pdf_path).name
     assert files[f"laporan/{pdf_name}"] == (demo_home / delivery.pdf_path).read_bytes()
     assert hashlib.sha256(files[f"laporan/{pdf_name}"]).hexdigest() == delivery.pdf_sha256
-    (mail,) = _sql(demo_home, "SELECT message_id, state FROM notification WHERE id=:n", n=delivery.notification_id)
+    (mail,) = sql_rows(demo_home, "SELECT message_id, state FROM notification WHERE id=:n", n=delivery.notification_id)
     proof = json.loads(files["laporan/bukti-pengiriman.json"])["deliveries"][0]
     assert proof["email"]["message_id"] == mail.message_id and proof["email"]["state"] == mail.state == "sent"
     assert proof["pdf_archived_matches"] is True
@@ -93,7 +77,7 @@ def test_audit_pack_holds_the_months_evidence_and_its_manifest_checks_out(demo_h
     # every ticket of the month with its full history
     expected = {
         r.id
-        for r in _sql(
+        for r in sql_rows(
             demo_home,
             "SELECT DISTINCT t.id FROM defect_ticket t LEFT JOIN defect_occurrence o ON o.ticket_id = t.id "
             "WHERE o.period_start BETWEEN '2026-02-01' AND '2026-02-28' "
@@ -103,12 +87,12 @@ def test_audit_pack_holds_the_months_evidence_and_its_manifest_checks_out(demo_h
     tickets = {int(n[len("defect/tiket-") : -5]): json.loads(b) for n, b in files.items() if n.startswith("defect/")}
     assert expected and set(tickets) == expected
     for tid, history in tickets.items():
-        (events,) = _sql(demo_home, "SELECT count(*) AS n FROM defect_event WHERE ticket_id=:t", t=tid)
-        (occurrences,) = _sql(demo_home, "SELECT count(*) AS n FROM defect_occurrence WHERE ticket_id=:t", t=tid)
+        (events,) = sql_rows(demo_home, "SELECT count(*) AS n FROM defect_event WHERE ticket_id=:t", t=tid)
+        (occurrences,) = sql_rows(demo_home, "SELECT count(*) AS n FROM defect_occurrence WHERE ticket_id=:t", t=tid)
         assert (len(history["events"]), len(history["occurrences"])) == (events.n, occurrences.n)
     # validation results and the register revision in force
     batches = json.loads(files["validasi/batch-ingestion.json"])["batches"]
-    (n_batches,) = _sql(
+    (n_batches,) = sql_rows(
         demo_home, "SELECT count(*) AS n FROM ingestion_batch WHERE business_date BETWEEN '2026-02-01' AND '2026-02-28'"
     )
     assert len(batches) == n_batches.n > 0

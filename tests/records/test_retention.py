@@ -13,28 +13,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from sqlalchemy import create_engine, text
 
-from kawal.cli import main
 from kawal.errors import KawalError
 from kawal.records.retention import RECORD_TYPES, load_retention
-from tests.records.demo_month import REPO
+from tests.records.demo_month import REPO, kawal, sql_rows
 
 AS_OF = "2029-06-01"  # 2026's objective evidence (2 years from year end) has expired; 2026's reports have not
-
-
-def kawal(*args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(main, list(args))
-
-
-def _sql(home: Path, sql: str, **params):  # type: ignore[no-untyped-def]
-    engine = create_engine(f"sqlite:///{home / 'kawal.db'}")
-    with engine.begin() as conn:
-        result = conn.execute(text(sql), params)
-        rows = result.all() if result.returns_rows else []
-    engine.dispose()
-    return rows
 
 
 def test_shipped_table_follows_the_work_instruction() -> None:
@@ -96,15 +80,15 @@ def test_a_bad_table_is_one_line_naming_file_entry_and_field(tmp_path: Path, edi
 
 def _age_some_records(home: Path) -> tuple[str, str]:
     """Records of 2025, three years old by 2029: a closed ticket and a delivered report month."""
-    (ticket,) = _sql(home, "SELECT id FROM defect_ticket ORDER BY id LIMIT 1")
-    _sql(
+    (ticket,) = sql_rows(home, "SELECT id FROM defect_ticket ORDER BY id LIMIT 1")
+    sql_rows(
         home,
         "UPDATE defect_ticket SET state='closed', active_key=NULL, closed_at='2025-06-30 03:00:00.000000' WHERE id=:t",
         t=ticket.id,
     )
     # the demo month's delivered report, as if it had been May 2025's: archive folder and delivery rows
     (home / "reports" / "2026-02").rename(home / "reports" / "2025-05")
-    _sql(
+    sql_rows(
         home,
         "UPDATE report_delivery SET month='2025-05-01', pdf_path=replace(pdf_path, '2026-02/', '2025-05/'), "
         "context_path=replace(context_path, '2026-02/', '2025-05/')",
@@ -122,11 +106,13 @@ def _expected_expired(home: Path, ticket_ref: str, report_ref: str) -> set[tuple
     }
     validations = {
         ("validation_result", f"batch-{r.id}")
-        for r in _sql(home, "SELECT id FROM ingestion_batch WHERE validation IS NOT NULL AND state != 'quarantined'")
+        for r in sql_rows(
+            home, "SELECT id FROM ingestion_batch WHERE validation IS NOT NULL AND state != 'quarantined'"
+        )
     }
     quarantined = {
         ("quarantined_batch", f"batch-{r.id}")
-        for r in _sql(home, "SELECT id FROM ingestion_batch WHERE state='quarantined'")
+        for r in sql_rows(home, "SELECT id FROM ingestion_batch WHERE state='quarantined'")
     }
     return files | validations | quarantined | {("defect_ticket", ticket_ref), ("monthly_report", report_ref)}
 
@@ -140,7 +126,7 @@ def _dry_run() -> dict:
 def _state(home: Path) -> tuple:
     files = sorted((p.relative_to(home).as_posix(), p.read_bytes()) for p in home.rglob("*") if p.is_file())
     tables = tuple(
-        tuple(_sql(home, f"SELECT * FROM {t} ORDER BY id"))
+        tuple(sql_rows(home, f"SELECT * FROM {t} ORDER BY id"))
         for t in ("defect_ticket", "defect_event", "ingestion_batch", "report_delivery", "disposal_log", "kpi_value")
     )
     return tuple(f for f in files if not f[0].endswith("kawal.db")), tables
@@ -148,7 +134,7 @@ def _state(home: Path) -> tuple:
 
 def test_dry_run_lists_exactly_the_expired_and_the_real_run_disposes_of_them_honouring_holds(demo_home: Path) -> None:
     ticket_ref, report_ref = _age_some_records(demo_home)
-    (delivery,) = _sql(demo_home, "SELECT pdf_sha256, notification_id FROM report_delivery")
+    (delivery,) = sql_rows(demo_home, "SELECT pdf_sha256, notification_id FROM report_delivery")
     expected = _expected_expired(demo_home, ticket_ref, report_ref)
     assert {t for t, _ in expected} >= {"source_file", "defect_ticket", "monthly_report"}
     landing = demo_home / "landing"
@@ -171,7 +157,7 @@ def test_dry_run_lists_exactly_the_expired_and_the_real_run_disposes_of_them_hon
     real = kawal("records", "dispose", "--as-of", AS_OF, "--as", "data_engineer")
 
     assert real.exit_code == 0, real.output
-    log = _sql(demo_home, "SELECT record_type, ref, checksum_sha256, details, actor, reason FROM disposal_log")
+    log = sql_rows(demo_home, "SELECT record_type, ref, checksum_sha256, details, actor, reason FROM disposal_log")
     assert sorted((e.record_type, e.ref) for e in log) == sorted(expected - held)  # one entry each
     for e in log:
         details = json.loads(e.details)
@@ -187,15 +173,17 @@ def test_dry_run_lists_exactly_the_expired_and_the_real_run_disposes_of_them_hon
             ]
             assert not (landing / e.ref).exists()
     assert all((landing / ref).exists() for t, ref in held if t == "source_file")
-    assert _sql(demo_home, "SELECT count(*) AS n FROM defect_ticket WHERE id=:t", t=int(ticket_ref[7:]))[0].n == 1
+    assert sql_rows(demo_home, "SELECT count(*) AS n FROM defect_ticket WHERE id=:t", t=int(ticket_ref[7:]))[0].n == 1
     assert not (demo_home / "reports" / report_ref).exists()
-    assert _sql(demo_home, "SELECT count(*) AS n FROM report_delivery")[0].n == 0
-    assert _sql(demo_home, "SELECT count(*) AS n FROM notification WHERE id=:n", n=delivery.notification_id)[0].n == 0
+    assert sql_rows(demo_home, "SELECT count(*) AS n FROM report_delivery")[0].n == 0
+    assert (
+        sql_rows(demo_home, "SELECT count(*) AS n FROM notification WHERE id=:n", n=delivery.notification_id)[0].n == 0
+    )
     report_entry = json.loads(next(e.details for e in log if e.record_type == "monthly_report"))
     assert [r["pdf_sha256"] for r in report_entry["rows"]["report_delivery"]] == [delivery.pdf_sha256]
     assert delivery.pdf_sha256 in {f["sha256"] for f in report_entry["files"]}  # the PDF as it was delivered
-    assert _sql(demo_home, "SELECT count(*) AS n FROM ingestion_batch WHERE state='quarantined'")[0].n == 0
-    assert _sql(demo_home, "SELECT count(*) AS n FROM ingestion_batch WHERE validation IS NOT NULL")[0].n == 0
+    assert sql_rows(demo_home, "SELECT count(*) AS n FROM ingestion_batch WHERE state='quarantined'")[0].n == 0
+    assert sql_rows(demo_home, "SELECT count(*) AS n FROM ingestion_batch WHERE validation IS NOT NULL")[0].n == 0
 
     # idempotent: a second run finds only the held records and writes nothing
     after = _state(demo_home)
@@ -204,13 +192,16 @@ def test_dry_run_lists_exactly_the_expired_and_the_real_run_disposes_of_them_hon
     assert {(r["type"], r["ref"]) for r in _dry_run()["records"]} == held
 
     # releasing a hold lets the next run dispose of what it held
-    (hold,) = _sql(demo_home, "SELECT id FROM legal_hold WHERE record_type='defect_ticket'")
+    (hold,) = sql_rows(demo_home, "SELECT id FROM legal_hold WHERE record_type='defect_ticket'")
     assert kawal("records", "release", str(hold.id), "--as", "om").exit_code == 0
     assert kawal("records", "dispose", "--as-of", AS_OF, "--as", "om").exit_code == 0
-    assert _sql(demo_home, "SELECT count(*) AS n FROM defect_ticket WHERE id=:t", t=int(ticket_ref[7:]))[0].n == 0
-    assert _sql(demo_home, "SELECT count(*) AS n FROM defect_event WHERE ticket_id=:t", t=int(ticket_ref[7:]))[0].n == 0
+    assert sql_rows(demo_home, "SELECT count(*) AS n FROM defect_ticket WHERE id=:t", t=int(ticket_ref[7:]))[0].n == 0
+    assert (
+        sql_rows(demo_home, "SELECT count(*) AS n FROM defect_event WHERE ticket_id=:t", t=int(ticket_ref[7:]))[0].n
+        == 0
+    )
     assert ("defect_ticket", ticket_ref) in {
-        (e.record_type, e.ref) for e in _sql(demo_home, "SELECT * FROM disposal_log")
+        (e.record_type, e.ref) for e in sql_rows(demo_home, "SELECT * FROM disposal_log")
     }
 
 

@@ -13,29 +13,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
-from kawal.cli import main
 from kawal.register import load_register
-from tests.records.demo_month import MONTH, REPO
+from tests.records.demo_month import MONTH, REPO, kawal, sql_rows
 
 REGISTER = load_register(REPO / "kpi_rules")
 WIB = ZoneInfo("Asia/Jakarta")
 MEETING = "2026-03-05"
 ARTIFACTS = REPO / "var" / "test-artifacts"
-
-
-def kawal(*args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(main, list(args))
-
-
-def _sql(home: Path, sql: str, **params):  # type: ignore[no-untyped-def]
-    engine = create_engine(f"sqlite:///{home / 'kawal.db'}")
-    with engine.connect() as conn:
-        rows = conn.execute(text(sql), params).all()
-    engine.dispose()
-    return rows
 
 
 def _exec(home: Path, sql: str, **params) -> None:  # type: ignore[no-untyped-def]
@@ -55,20 +41,20 @@ def _expected_refs(home: Path) -> list[str]:
     first, last = "2026-02-01", "2026-02-28"
     in_month = {
         r.ticket_id
-        for r in _sql(
+        for r in sql_rows(
             home,
             "SELECT DISTINCT ticket_id FROM defect_occurrence WHERE period_start BETWEEN :a AND :b",
             a=first,
             b=last,
         )
     }
-    tickets = {r.id: r for r in _sql(home, "SELECT id, kind, subject, repeat_flag FROM defect_ticket")}
+    tickets = {r.id: r for r in sql_rows(home, "SELECT id, kind, subject, repeat_flag FROM defect_ticket")}
     repeat = sorted(i for i in in_month if tickets[i].kind == "kpi_defect" and tickets[i].repeat_flag)
     plain = sorted(i for i in in_month if tickets[i].kind == "kpi_defect" and not tickets[i].repeat_flag)
     incidents = sorted(i for i in in_month if tickets[i].kind == "data_incident")
     overdue = [
         r.id
-        for r in _sql(
+        for r in sql_rows(
             home,
             "SELECT a.id FROM recovery_action a JOIN defect_ticket t ON t.id = a.ticket_id "
             "WHERE a.done_on IS NULL AND a.due_date < :m AND t.active_key IS NOT NULL ORDER BY a.id",
@@ -78,7 +64,7 @@ def _expected_refs(home: Path) -> list[str]:
     subjects = {tickets[i].subject for i in in_month}
     at_risk = [
         r.kpi_id
-        for r in _sql(
+        for r in sql_rows(
             home,
             "SELECT kpi_id FROM kpi_value WHERE period_type='month' AND period_start=:a AND scope='all' "
             "AND evaluation IN ('at_risk', 'breach') ORDER BY kpi_id",
@@ -99,7 +85,7 @@ def _decide_an_overdue_plan(home: Path) -> int:
     from kawal.defects.tickets import analyse, decide
     from kawal.store import engine_for, session_scope
 
-    (t,) = _sql(home, "SELECT id, responsible FROM defect_ticket WHERE kind='kpi_defect' ORDER BY id LIMIT 1")
+    (t,) = sql_rows(home, "SELECT id, responsible FROM defect_ticket WHERE kind='kpi_defect' ORDER BY id LIMIT 1")
     with session_scope(engine_for()) as s:
         analyse(s, REGISTER, t.id, t.responsible, root_cause="rc", coordinated_with="tl", recommendation="rec")
         decide(
@@ -128,7 +114,7 @@ def test_draft_is_prefilled_from_the_month_and_redrafting_adds_nothing(demo_home
     assert "0 agenda item(s) added" in again.output
     assert doc["meeting_date"] == MEETING and doc["place"] == "Ruang Rapat" and doc["chair"] == "om"
     # the pre-filled facts state the ticket's state and the count of the month's occurrences
-    (n,) = _sql(demo_home, "SELECT count(*) AS n FROM defect_occurrence WHERE ticket_id=:t", t=ticket_with_plan)
+    (n,) = sql_rows(demo_home, "SELECT count(*) AS n FROM defect_occurrence WHERE ticket_id=:t", t=ticket_with_plan)
     item = next(i for i in doc["items"] if i["ref"] == f"ticket:{ticket_with_plan}")
     assert f"{n.n} kejadian pada 2026-02" in item["facts"] and "Coaching" in item["facts"]
 
@@ -178,7 +164,7 @@ def test_filled_through_the_cli_finalized_frozen_and_rendered(demo_home: Path) -
 
     (doc,) = shown["documents"]
     assert doc["state"] == "final"
-    (stored,) = _sql(demo_home, "SELECT content_sha256, state FROM review_minutes")
+    (stored,) = sql_rows(demo_home, "SELECT content_sha256, state FROM review_minutes")
     with session_scope(engine_for()) as s:
         (m,) = documents(s, MONTH)
         frozen = content(s, m)
@@ -195,7 +181,7 @@ def test_filled_through_the_cli_finalized_frozen_and_rendered(demo_home: Path) -
         result = kawal("review", *args)
         assert result.exit_code == 2, (args, result.output)
         assert len(result.output.strip().splitlines()) == 1 and "kawal review addendum 2026-02" in result.output
-    assert _sql(demo_home, "SELECT content_sha256 FROM review_minutes")[0].content_sha256 == stored.content_sha256
+    assert sql_rows(demo_home, "SELECT content_sha256 FROM review_minutes")[0].content_sha256 == stored.content_sha256
 
     # a change after freezing is an addendum, finalized in its turn
     assert kawal("review", "addendum", "2026-02", "--as", "pic_hr", "--reason", "x").exit_code == 2
@@ -250,7 +236,7 @@ def test_next_report_shows_the_status_of_every_decided_action(demo_home: Path) -
 
     ctx = build_context(engine_for(), REGISTER, date(2026, 3, 1), generated_at=datetime(2026, 4, 2, 7, tzinfo=WIB))
 
-    decided = _sql(demo_home, "SELECT id, description, due_date, done_on FROM review_action ORDER BY id")
+    decided = sql_rows(demo_home, "SELECT id, description, due_date, done_on FROM review_action ORDER BY id")
     assert sorted(a["id"] for a in ctx.review_actions) == [r.id for r in decided]
 
     def expected(r) -> str:  # type: ignore[no-untyped-def]

@@ -76,13 +76,9 @@ def _occurrences(session: Session, ticket_id: int) -> int:
 WITHDRAWN = "withdrawn: the restated value no longer misses the target"
 
 
-def _withdraw_restated_occurrence(session: Session, row: KpiValueRow) -> int | None:
-    """A corrected delivery (restatement) turned a recorded miss into a met value: the occurrence is
-    kept (ISO 9001 7.5.3: records are not erased) with the restated value and a note, and the change
-    is an event on its ticket. Returns the ticket id when something changed (a re-run changes nothing)."""
-    if row.scope != DEFECT_SCOPE or row.evaluation not in ("met", "at_risk"):
-        return None
-    occurrence = session.scalars(
+def _kpi_occurrence(session: Session, row: KpiValueRow) -> DefectOccurrence | None:
+    """The recorded breach of this KPI × scope × period, if any (one per period: the natural key)."""
+    return session.scalars(
         select(DefectOccurrence).where(
             DefectOccurrence.kind == "kpi_defect",
             DefectOccurrence.subject == row.kpi_id,
@@ -91,6 +87,15 @@ def _withdraw_restated_occurrence(session: Session, row: KpiValueRow) -> int | N
             DefectOccurrence.period_start == row.period_start,
         )
     ).one_or_none()
+
+
+def _withdraw_restated_occurrence(session: Session, row: KpiValueRow) -> int | None:
+    """A corrected delivery (restatement) turned a recorded miss into a met value: the occurrence is
+    kept (ISO 9001 7.5.3: records are not erased) with the restated value and a note, and the change
+    is an event on its ticket. Returns the ticket id when something changed (a re-run changes nothing)."""
+    if row.scope != DEFECT_SCOPE or row.evaluation not in ("met", "at_risk"):
+        return None
+    occurrence = _kpi_occurrence(session, row)
     if occurrence is None or (occurrence.value, occurrence.target, occurrence.note) == (
         row.value,
         row.target,
@@ -122,15 +127,7 @@ def open_or_update_defects(session: Session, register: Register, rows: list[KpiV
             if withdrawn is not None:
                 touched.append(withdrawn)
             continue
-        occurrence = session.scalars(
-            select(DefectOccurrence).where(
-                DefectOccurrence.kind == "kpi_defect",
-                DefectOccurrence.subject == kpi.id,
-                DefectOccurrence.scope == row.scope,
-                DefectOccurrence.period_type == row.period_type,
-                DefectOccurrence.period_start == row.period_start,
-            )
-        ).one_or_none()
+        occurrence = _kpi_occurrence(session, row)
         if occurrence is not None:  # this period is already on a ticket: a re-run, or a restatement
             if (occurrence.value, occurrence.target) != (row.value, row.target):
                 t = ticket(session, occurrence.ticket_id)

@@ -100,14 +100,19 @@ def documents(session: Session, first: date) -> list[ReviewMinutes]:
     )
 
 
-def current_draft(session: Session, first: date) -> ReviewMinutes:
-    """The document of the month that may still be edited, or a clear refusal."""
+def _latest_document(session: Session, first: date) -> ReviewMinutes:
+    """The month's newest document (the minutes or their latest addendum), or a clear refusal."""
     docs = documents(session, first)
     if not docs:
         raise ReviewError(
             f"no review minutes for {_month_text(first)}: draft them with `kawal review new {first:%Y-%m}`"
         )
-    latest = docs[-1]
+    return docs[-1]
+
+
+def current_draft(session: Session, first: date) -> ReviewMinutes:
+    """The document of the month that may still be edited, or a clear refusal."""
+    latest = _latest_document(session, first)
     if latest.state != "draft":
         raise ReviewError(
             f"the review minutes {document_number(first, latest.sequence)} of {_month_text(first)} are final and "
@@ -594,12 +599,7 @@ def addendum(
     _require_accountable(register, person, "open an addendum to")
     if not reason or not reason.strip():
         raise ReviewError("--reason is empty: say why the minutes need an addendum")
-    docs = documents(session, first)
-    if not docs:
-        raise ReviewError(
-            f"no review minutes for {_month_text(first)}: draft them with `kawal review new {first:%Y-%m}`"
-        )
-    latest = docs[-1]
+    latest = _latest_document(session, first)
     if latest.state != "final":
         raise ReviewError(
             f"{document_number(first, latest.sequence)} is still a draft: edit it directly, then finalize it"
