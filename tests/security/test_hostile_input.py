@@ -22,16 +22,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kawal.errors import KawalError
 from tests.conftest import REPO
+from tests.properties import budget
 
 pytestmark = pytest.mark.security
 
 EXAMPLES = 2000
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = budget(EXAMPLES, all_health_checks_off=True)
 DAY = date(2026, 10, 1)
 GENESYS = REPO / "mappings" / "examples" / "genesys-interactions.yaml"
 _WORK = Path(tempfile.mkdtemp(prefix="kawal-fuzz-"))
@@ -347,7 +348,7 @@ def test_canonical_file_fuzz_through_locate_and_read(header: list[str], rows: li
         assert str(path) in str(result)
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@FUZZ
 @given(data=exports())
 def test_sources_check_cli_fuzz_exits_with_a_line_never_a_traceback(data: bytes) -> None:
     import traceback

@@ -66,6 +66,19 @@ def _check_header(text: str, what: str) -> str:
     return text
 
 
+def subject_line(text: str) -> str:
+    """The subject as it is queued and sent: one line, runs of white space folded to one space.
+
+    A receiver unfolds and strips a header's white space anyway (a subject of " " arrives as ""), so
+    what was queued must already be what arrives: the outbox row, the mail and the record agree. A
+    subject with nothing left is refused — a notification people must act on needs a subject.
+    """
+    folded = " ".join(_check_header(text, "the subject").split())
+    if not folded:
+        raise KawalError("refused to build a mail: the subject is empty or only white space")
+    return folded
+
+
 def _verify_headers(msg: EmailMessage) -> None:
     """The bytes as sent, parsed back, carry exactly the headers set: a generator bug cannot add one."""
     from email import message_from_bytes, policy
@@ -162,7 +175,7 @@ def enqueue(
             ticket_id=ticket_id,
             to_addrs=", ".join(to_addrs),
             cc_addrs=", ".join(cc_addrs),
-            subject=_check_header(mail.subject, "the subject"),
+            subject=subject_line(mail.subject),
             body_text=text,
             body_html=html,
             message_id=make_msgid(idstring="kawal", domain="kawal.local"),
