@@ -14,11 +14,12 @@ export KAWAL_RULES_DIR := $(CURDIR)/kpi_rules
 export KAWAL_MAPPINGS_DIR := $(CURDIR)/mappings
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install demo test lint fmt lock clean help stack-test up chromium bench
+.PHONY: install demo test fuzz lint fmt lock clean help stack-test up chromium bench
 
 help:
 	@echo "make demo   - generate a demo month ($(MONTH)) and run the daily DAG for every day under Airflow"
-	@echo "make test   - install if needed, lint, run the whole test suite"
+	@echo "make test   - install if needed, lint, check the import layering, run the whole test suite (2 workers)"
+	@echo "make fuzz   - the property tests with fresh random examples and 10x their budget"
 	@echo "make up     - Airflow with the KPI board (http://127.0.0.1:$(PORT)/kawal/) on the demo's data (after make demo)"
 	@echo "make bench  - 100k and 1M interactions a day against the read floor and DuckDB (BENCHMARKS.md)"
 	@echo "make lint | fmt | lock | clean"
@@ -38,10 +39,20 @@ install: $(VENV)/.installed
 demo: install
 	$(VENV)/bin/kawal demo --month $(MONTH)
 
+# Two xdist workers (this machine kind has 2 cores), one test module per worker at a time
+# (--dist loadfile): a module's fixtures are built once, and every test of the suite still runs. The
+# modules start in tests/conftest.py's order (SLOW_FIRST), not xdist's largest-module-first.
+TEST_WORKERS ?= 2
 test: install chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+
+# The property tests with fresh randomness and ten times their budget (tests/properties.py): bugs are
+# still hunted, outside CI's deterministic run. Add what it finds as an @example, then fix it.
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -n $(TEST_WORKERS) -m hypothesis
 
 # The browser tests (tests/web) drive Debian's Chromium through Playwright: never `playwright install`
 # (its download hosts are unreachable here). We run as root on these machines.
