@@ -22,10 +22,11 @@ from kawal.defects.tickets import (
     review_repeats_and_effectiveness,
     verify,
 )
+from kawal.kpis.values import KpiValueRow
 from kawal.notify.outbox import deliver_pending
 from kawal.register import load_register
 from kawal.store import engine_for, session_scope
-from kawal.store.kpi_values import KpiValueRow, replace_period_values
+from kawal.store.kpi_values import replace_period_values
 from kawal.store.models import DefectEvent, DefectOccurrence, DefectTicket, Notification
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from kawal.cli import main
 from kawal.errors import KawalError, SourceFileError
 from kawal.ingest.mapping import load_mapping, read_mapped
-from kawal.pipeline.daily import kpi_day_rows
+from kawal.kpis.day import kpi_day_rows
 from kawal.register import load_register
 
 DAY = date(2026, 10, 1)

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from kawal.cli import main
-from kawal.pipeline.daily import kpi_day_rows
+from kawal.kpis.day import kpi_day_rows
 from kawal.register.check import check_register, load_register
 from kawal.register.docs import kpi_definitions_markdown
 

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
+from kawal.kpis.rollup import RollupRule, month_rollup
+from kawal.kpis.values import KpiValueRow
 from kawal.store import IngestionBatch, KpiValue, engine_for, migrate, session_scope
-from kawal.store.kpi_values import KpiValueRow, RollupRule, month_rollup, replace_period_values
+from kawal.store.kpi_values import replace_period_values
 from tests.conftest import REPO
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kawal.kpis.evaluation import Status, evaluate, evaluate_row
+from kawal.kpis.values import KpiValueRow
 from kawal.register import Target, load_register
-from kawal.store.kpi_values import KpiValueRow
 
 REGISTER = load_register(Path(__file__).resolve().parents[2] / "kpi_rules")
 SCR, RT, AHT, ATTRITION = (REGISTER.kpi(k) for k in ("scr", "rt", "aht", "attrition"))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kawal.pipeline.daily import kpi_day_rows
+from kawal.kpis.day import kpi_day_rows
 from kawal.register import load_register
 from tests.frames import frame
 

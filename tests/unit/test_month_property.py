@@ -19,23 +19,24 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from kawal.kpis.day import kpi_day_rows
+from kawal.kpis.rollup import month_rollup, rollup_rules
+from kawal.kpis.values import KpiValueRow
 from kawal.periods import days_of_month
-from kawal.pipeline.daily import kpi_day_rows, rollup_rules
 from kawal.register import load_register
 from kawal.store import KpiValue, engine_for
-from kawal.store.kpi_values import KpiValueRow, month_rollup, replace_period_values
+from kawal.store.kpi_values import replace_period_values
 from tests.frames import frame
+from tests.properties import budget
 
 REPO = Path(__file__).resolve().parents[2]
 REGISTER = load_register(REPO / "kpi_rules")
-EXAMPLES = settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
-)
+EXAMPLES = budget(200, slow_ok=True)
 
 DayRows = dict[date, list[tuple]]
 #: KPIs whose denominator is a stock (averaged over the days covered); every other KPI is a flow

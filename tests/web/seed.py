@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from kawal.defects.tickets import analyse, open_or_update_defects
 from kawal.kpis.evaluation import evaluate_row
+from kawal.kpis.rollup import RollupRule, month_rollup
+from kawal.kpis.values import KpiValueRow
 from kawal.register import Register
 from kawal.review.minutes import add_action, draft_minutes, finalize, record_item, set_attendees
 from kawal.store import engine_for, session_scope
-from kawal.store.kpi_values import KpiValueRow, RollupRule, month_rollup, replace_period_values
+from kawal.store.kpi_values import replace_period_values
 from kawal.store.models import DefectTicket, ReviewItem
 
 OCTOBER = date(2026, 10, 1)

@@ -20,7 +20,7 @@ from kawal.register import Direction, Kpi, Register
 from kawal.store.models import DefectTicket, KpiValue, RecoveryAction
 
 if TYPE_CHECKING:
-    from kawal.store.kpi_values import KpiValueRow
+    from kawal.kpis.values import KpiValueRow
 
 
 def _num(value: float | None) -> str:

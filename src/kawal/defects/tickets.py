@@ -23,12 +23,11 @@ from kawal.defects import messages
 from kawal.defects.calendar import add_working_days
 from kawal.defects.lifecycle import PlannedAction, Refused, State, check_allowed, record
 from kawal.errors import KawalError
-from kawal.periods import is_complete_month
 from kawal.register import Kpi, Period, Register, Scope
 from kawal.store.models import DefectOccurrence, DefectTicket, KpiValue, RecoveryAction
 
 if TYPE_CHECKING:
-    from kawal.store.kpi_values import KpiValueRow
+    from kawal.kpis.values import KpiValueRow
 
 SEVERITIES = ("minor", "major", "critical")
 DEFECT_SCOPE = "all"  # defects are raised on the overall value; breakdowns show in the message
@@ -50,16 +49,12 @@ def _severity(register: Register, kpi: Kpi, value: float | None, target: float |
     return "minor"
 
 
-def _final_month(row: KpiValueRow) -> bool:
-    return is_complete_month(row.period_start, row.days_covered)
-
-
 def _raises_defect(kpi: Kpi, row: KpiValueRow) -> bool:
     if row.scope != DEFECT_SCOPE or row.evaluation != "breach":
         return False
     if kpi.period is Period.daily:
         return row.period_type == "day"
-    return row.period_type == "month" and _final_month(row)
+    return row.period_type == "month" and row.final  # the month-final verdict stored with the value
 
 
 def ticket(session: Session, ticket_id: int) -> DefectTicket:
@@ -275,8 +270,8 @@ def effectiveness(session: Session, register: Register, t: DefectTicket) -> tupl
     ).all()
     streak = 0
     for v in values:
-        if period_type == "month" and not is_complete_month(v.period_start, v.days_covered):
-            continue  # a month still under way proves nothing yet
+        if not v.final:
+            continue  # a month still under way proves nothing yet (kawal.kpis.month)
         if v.evaluation == "breach":
             streak = 0
         elif v.evaluation in ("met", "at_risk"):

@@ -28,7 +28,7 @@ def check(mapping: Path, export: Path, day: object) -> None:
     and the source's Great Expectations suite on the result. Nothing is stored."""
     from kawal.checks.suites import validate_delivery
     from kawal.ingest.mapping import apply_mapping, load_mapping, read_export, read_mapped
-    from kawal.pipeline.daily import kpi_day_rows
+    from kawal.kpis.day import kpi_day_rows
     from kawal.register import load_register
 
     m = load_mapping(mapping)

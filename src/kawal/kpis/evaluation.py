@@ -13,12 +13,12 @@ change the judgement, only who is told (the Accountable is copied on external de
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import replace
 from enum import StrEnum
 
+from kawal.kpis.month import MonthCoverage, MonthVerdict, days_in_month, month_verdict
+from kawal.kpis.values import KpiValueRow
 from kawal.register import Direction, Kpi, Register, Target
-from kawal.store.kpi_values import KpiValueRow
 
 
 class Status(StrEnum):
@@ -74,24 +74,44 @@ def best_reachable(kpi: Kpi, row: KpiValueRow, days_in_month: int, stock_denomin
     return scale * (row.numerator + best_ratio * extra_den) / (row.denominator + extra_den)
 
 
-def evaluate_row(row: KpiValueRow, kpi: Kpi, register: Register, stock_denominator: bool = False) -> KpiValueRow:
-    """``row`` with its evaluation, the target in force and the revision it came from."""
+def evaluate_row(
+    row: KpiValueRow,
+    kpi: Kpi,
+    register: Register,
+    stock_denominator: bool = False,
+    *,
+    verdict: MonthVerdict | None = None,
+) -> KpiValueRow:
+    """``row`` with its evaluation, the target in force and the revision it came from.
+
+    A month row is judged by its ``verdict`` (:func:`kawal.kpis.month.month_verdict`; without one,
+    a month is final once every day is covered): a month under way is never a breach, a final month
+    with too few valid days is not evaluable, and the verdict is stored with the value (``final``).
+    """
     target = register.target_on(kpi.id, row.period_start)
     status = evaluate(kpi, target, row.value)
     note = None
+    final = True
+    if row.period_type == "month":
+        days = days_in_month(row.period_start)
+        if verdict is None:
+            verdict = month_verdict(MonthCoverage(days, row.days_covered, row.days_covered))
+        final = verdict.final
+        if target is not None:
+            note = verdict.note
+            if verdict.final and not verdict.judged:
+                status = Status.not_evaluable
+            elif not verdict.final and status is Status.breach:
+                best = best_reachable(kpi, row, days, stock_denominator)
+                status = Status.at_risk
+                if best is not None and not _better_or_equal(kpi, best, target.value):
+                    note = f"bulan berjalan ({row.days_covered}/{days} hari): target bulan ini tidak dapat lagi dicapai"
+                else:
+                    note = f"bulan berjalan ({row.days_covered}/{days} hari): di bawah target, masih dapat dicapai"
+            elif not verdict.final:
+                note = f"bulan berjalan ({row.days_covered}/{days} hari)"
     if target is None:
         note = "KPI belum berlaku pada revisi register saat itu"
-    elif row.period_type == "month":
-        days = calendar.monthrange(row.period_start.year, row.period_start.month)[1]
-        if row.days_covered < days and status is Status.breach:
-            best = best_reachable(kpi, row, days, stock_denominator)
-            status = Status.at_risk
-            if best is not None and not _better_or_equal(kpi, best, target.value):
-                note = f"bulan berjalan ({row.days_covered}/{days} hari): target bulan ini tidak dapat lagi dicapai"
-            else:
-                note = f"bulan berjalan ({row.days_covered}/{days} hari): di bawah target, masih dapat dicapai"
-        elif row.days_covered < days:
-            note = f"bulan berjalan ({row.days_covered}/{days} hari)"
     return replace(
         row,
         evaluation=status.value,
@@ -99,4 +119,5 @@ def evaluate_row(row: KpiValueRow, kpi: Kpi, register: Register, stock_denominat
         warning=None if target is None else target.warning,
         register_rev=None if target is None else target.rev,
         evaluation_note=note,
+        final=final,
     )

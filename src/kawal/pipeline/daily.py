@@ -8,31 +8,32 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 
 from kawal.errors import KawalError, SourceFileError
 from kawal.ingest.mapping import locate_and_read, reread
 from kawal.ingest.sources import sha256_of, source_spec
+from kawal.kpis.day import OVERALL, kpi_day_rows
 from kawal.kpis.evaluation import evaluate_row
+from kawal.kpis.month import month_coverage, month_verdict
+from kawal.kpis.rollup import month_rollup, rollup_rules
+from kawal.kpis.values import KpiValueRow
 from kawal.periods import days_of_month, month_start
 from kawal.register import Kpi, Register, load_register
 from kawal.settings import landing_dir
 from kawal.store import IngestionBatch, engine_for, session_scope
-from kawal.store.kpi_values import KpiValueRow, RollupRule, month_rollup, replace_period_values
+from kawal.store.kpi_values import replace_period_values
 from kawal.store.models import KpiValue
 
 if TYPE_CHECKING:
-    import pandas as pd
     from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
-
-OVERALL = "all"
 
 
 @dataclass(frozen=True)
@@ -176,49 +177,6 @@ def _quarantine(
     record_data_incident(session, register, source, day, note, as_of=day + timedelta(days=1))
 
 
-def kpi_day_rows(kpis: list[Kpi], rows: pd.DataFrame, day: date, batch_id: int | None) -> list[KpiValueRow]:
-    """Every KPI of the source for one day: overall and per breakdown value (pure; no store)."""
-    from kawal.kpis.formulas import apply_formula, rows_in_scope
-
-    out: list[KpiValueRow] = []
-    if rows.empty:  # an event source with no events that day: nothing to compute, nothing missing
-        return out
-    # Only the columns the formulas and breakdowns read: splitting a million rows by channel then
-    # copies a few numeric columns, not every id and timestamp ("calls" weights interval aggregates).
-    needed = {"calls"}.union(*(k.params.columns() | set(k.breakdowns) for k in kpis))
-    rows = rows.loc[:, [c for c in rows.columns if c in needed]]
-    for kpi in kpis:
-        kept = rows_in_scope(rows, kpi.params)
-        scopes = [(OVERALL, kept)]
-        for column in kpi.breakdowns:
-            scopes += [(f"{column}={key}", part) for key, part in kept.groupby(column, sort=True)]
-        for scope, part in scopes:
-            comp = apply_formula(kpi.formula.kind, part, kpi.params)
-            value = comp.value(kpi.unit.scale)
-            out.append(
-                KpiValueRow(
-                    kpi_id=kpi.id,
-                    period_type="day",
-                    period_start=day,
-                    scope=scope,
-                    numerator=comp.numerator,
-                    denominator=comp.denominator,
-                    value=value,
-                    status="computed" if value is not None else "not_evaluable",
-                    reason=None if value is not None else "no rows for this KPI in the day's data",
-                    batch_id=batch_id,
-                    days_covered=1,
-                )
-            )
-    return out
-
-
-def rollup_rules(kpis: list[Kpi]) -> dict[str, RollupRule]:
-    from kawal.kpis.formulas import FORMULA_KINDS
-
-    return {k.id: RollupRule(k.unit.scale, FORMULA_KINDS[k.formula.kind].stock_denominator) for k in kpis}
-
-
 def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url: str | None = None) -> dict:
     """Compute the KPIs of the batch's source for its day and upsert them with the month-to-date
     roll-up, the batch states included, in one transaction: all of it or nothing."""
@@ -268,69 +226,22 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
 def _store_day_and_month(
     session: Session, register: Register, source: str, kpis: list[Kpi], day: date, day_rows: list[KpiValueRow]
 ) -> int:
-    """Judge and upsert the day's values of ``source`` and its month-to-date roll-up. Returns the
-    number of rows changed."""
-    if session.bind.dialect.name == "postgresql":
-        # Two days of one source and month computed at once would each total the month without
-        # the other's uncommitted day (last commit wins): one roll-up at a time per source × month.
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"kawal-rollup:{source}:{day:%Y-%m}"}
-        )
+    """Store the day's values and the month-to-date roll-up, each judged; the month with its verdict
+    (kawal.kpis.month: final or under way, and why). Returns rows changed."""
     ids = [k.id for k in kpis]
     rules = rollup_rules(kpis)
     by_id = {k.id: k for k in kpis}
-
-    def judged(values: list[KpiValueRow]) -> list[KpiValueRow]:
-        return [evaluate_row(v, by_id[v.kpi_id], register, rules[v.kpi_id].stock_denominator) for v in values]
-
-    changed = replace_period_values(session, ids, "day", day, judged(day_rows))
+    changed = replace_period_values(
+        session, ids, "day", day, [evaluate_row(v, by_id[v.kpi_id], register) for v in day_rows]
+    )
     first = month_start(day)
-    last = days_of_month(first)[-1]
-    delivered = session.scalar(
-        select(func.count(func.distinct(IngestionBatch.business_date))).where(
-            IngestionBatch.source == source,
-            IngestionBatch.business_date >= first,
-            IngestionBatch.business_date <= last,
-            IngestionBatch.state.in_(("received", "loaded")),
-        )
-    )
-    month = month_rollup(session, rules, first, last, days_delivered=delivered)
-    # Days whose delivery was quarantined or never came are *processed*, not under way: once every
-    # day of the month is processed the month is judged (met/breach) on the days with valid data,
-    # not "still running"; the report's completeness statement names the missing days.
-    processed = len(
-        set(
-            session.scalars(
-                select(IngestionBatch.business_date).where(
-                    IngestionBatch.source == source,
-                    IngestionBatch.business_date >= first,
-                    IngestionBatch.business_date <= last,
-                    IngestionBatch.state != "superseded",
-                )
-            )
-        )
-        | set(
-            session.scalars(
-                select(KpiValue.period_start).where(
-                    KpiValue.kpi_id.in_(ids),
-                    KpiValue.period_type == "day",
-                    KpiValue.period_start >= first,
-                    KpiValue.period_start <= last,
-                    KpiValue.days_covered == 0,
-                )
-            )
-        )
-    )
-    n_days = (last - first).days + 1
-
-    def judged_month(v: KpiValueRow) -> KpiValueRow:
-        if processed < n_days or v.days_covered >= n_days:
-            return judged([v])[0]
-        j = judged([replace(v, days_covered=n_days)])[0]
-        note = f"{n_days - v.days_covered} hari tanpa data valid (dikarantina/tidak terkirim)"
-        return replace(j, days_covered=v.days_covered, evaluation_note=note)
-
-    return changed + replace_period_values(session, ids, "month", first, [judged_month(v) for v in month])
+    coverage = month_coverage(session, source, ids, first)
+    verdict = month_verdict(coverage)
+    month = month_rollup(session, rules, first, days_of_month(first)[-1], days_delivered=coverage.days_with_data)
+    judged = [
+        evaluate_row(v, by_id[v.kpi_id], register, rules[v.kpi_id].stock_denominator, verdict=verdict) for v in month
+    ]
+    return changed + replace_period_values(session, ids, "month", first, judged)
 
 
 def open_defects_for_day(day: date, *, store_url: str | None = None) -> dict:
@@ -339,8 +250,6 @@ def open_defects_for_day(day: date, *, store_url: str | None = None) -> dict:
     from sqlalchemy import select
 
     from kawal.defects.tickets import escalate, open_or_update_defects, review_repeats_and_effectiveness
-    from kawal.store.kpi_values import _as_row
-    from kawal.store.models import KpiValue
 
     register = load_register()
     engine = engine_for(store_url)
@@ -354,7 +263,7 @@ def open_defects_for_day(day: date, *, store_url: str | None = None) -> dict:
             )
             .order_by(KpiValue.kpi_id, KpiValue.period_type, KpiValue.scope)
         ).all()
-        touched = open_or_update_defects(session, register, [_as_row(v) for v in stored], as_of)
+        touched = open_or_update_defects(session, register, [KpiValueRow.from_record(v) for v in stored], as_of)
         review_repeats_and_effectiveness(session, register, day)
         escalate(session, register, as_of)
     return {"business_date": day.isoformat(), "tickets_touched": sorted(set(touched))}

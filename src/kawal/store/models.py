@@ -93,6 +93,9 @@ class KpiValue(Base):
     warning: Mapped[float | None] = mapped_column(Float, nullable=True)
     register_rev: Mapped[int | None] = mapped_column(Integer, nullable=True)
     evaluation_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    final: Mapped[bool] = mapped_column(
+        Boolean, default=True, doc="the value is final: a day always, a month by kawal.kpis.month's rule"
+    )
 
 
 class DefectTicket(Base):
