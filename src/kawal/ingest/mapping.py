@@ -126,24 +126,20 @@ def mappings_dir() -> Path:
 
 
 def load_mapping(path: Path) -> Mapping:
-    import yaml
+    from kawal.config import ConfigError, load_yaml_mapping, schema_problems
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise KawalError(f"{path}: mapping not found") from None
-    except yaml.YAMLError as exc:
-        raise KawalError(f"{path}: not valid YAML: {' '.join(str(getattr(exc, 'problem', exc)).split())}") from None
-    except UnicodeDecodeError as exc:
-        raise KawalError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    if data is not None and not isinstance(data, dict):
-        raise KawalError(f"{path}: a mapping is a YAML dictionary (source, file, columns …), not {type(data).__name__}")
+        data = load_yaml_mapping(path, "a mapping (source, file, columns …)")
+    except ConfigError as exc:
+        if exc.what == "not found":
+            raise KawalError(f"{path}: mapping not found") from None
+        where = "" if exc.where == "(file)" else f" {exc.where}:"
+        raise KawalError(f"{path}:{where} {exc.what}") from None
     try:
-        mapping = Mapping.model_validate({**(data or {}), "name": path.stem})
+        mapping = Mapping.model_validate({**data, "name": path.stem})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = " ".join(".".join(map(str, err["loc"])).split())
-        raise KawalError(f"{path}: field {field}: {' '.join(str(err['msg']).split())}") from None
+        field, what = next(schema_problems(exc))
+        raise KawalError(f"{path}: field {field}: {what}") from None
     try:
         spec = source_spec(mapping.source)
     except KawalError as exc:

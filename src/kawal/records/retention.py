@@ -66,20 +66,16 @@ def rules_dir() -> Path:
 
 def load_retention(path: Path | None = None) -> RetentionTable:
     """The retention table, or one clear :class:`KawalError` naming the file, the entry and the field."""
-    import yaml
+    from kawal.config import ConfigError, load_yaml
 
     path = path or rules_dir() / RETENTION_FILE
     shown = str(path)
     if not path.is_file():
         raise KawalError(f"{shown}: the retention table (work instruction §6) is missing")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "file"
-        raise KawalError(f"{shown}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    if not isinstance(raw, dict):
-        raise KawalError(f"{shown}: expected a mapping with count_from and record_types")
+        raw = load_yaml(path)
+    except ConfigError as exc:
+        raise KawalError(f"{shown}: {'file' if exc.where == '(file)' else exc.where}: {exc.what}") from None
     try:
         table = RetentionTable.model_validate(raw)
     except ValidationError as exc:

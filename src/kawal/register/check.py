@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from kawal.config import ConfigError, load_yaml, one_line, schema_problems, shown_path
 from kawal.errors import KawalError
 from kawal.register.model import Direction, Kpi, People, Register, Revision
 
@@ -37,64 +38,18 @@ def rules_dir() -> Path:
 
 
 def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def _unique_key_loader():  # type: ignore[no-untyped-def]
-    """A safe YAML loader that refuses duplicate keys (plain YAML keeps the last one silently, so a
-    second `kpis:` section would quietly drop every KPI of the first)."""
-    import yaml
-
-    class UniqueKeyLoader(yaml.SafeLoader):
-        pass
-
-    def construct_mapping(loader, node, deep=False):  # type: ignore[no-untyped-def]
-        seen = set()
-        for key_node, _ in node.value:
-            key = loader.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        return loader.construct_mapping(node, deep)
-
-    UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-    return UniqueKeyLoader
-
-
-#: A register or people file is a few hundred lines; anything this big is a mistake or an attack.
-MAX_RULES_FILE_BYTES = 2_000_000
+    return shown_path(path)
 
 
 def _one_line(text: object) -> str:
-    """Problems are one line each (PyYAML's reader errors span several)."""
-    return " ".join(str(text).split())
+    return one_line(text)
 
 
 def _load_yaml(path: Path, problems: list[Problem]) -> Any:
-    import yaml
-
     try:
-        if path.stat().st_size > MAX_RULES_FILE_BYTES:
-            size = f"{path.stat().st_size:,} bytes, more than {MAX_RULES_FILE_BYTES:,}"
-            problems.append(Problem(_shown(path), "(file)", f"too large ({size})"))
-            return None
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_unique_key_loader())  # noqa: S506 - a SafeLoader
-    except FileNotFoundError:
-        problems.append(Problem(_shown(path), "(file)", "not found"))
-        return None
-    except UnicodeDecodeError:
-        problems.append(Problem(_shown(path), "(file)", "not UTF-8 text"))
-        return None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(file)"
-        problems.append(Problem(_shown(path), where, f"not valid YAML: {_one_line(getattr(exc, 'problem', exc))}"))
-        return None
-    except RecursionError:  # "[[[[…" nested beyond Python's stack: PyYAML's parser recurses per level
-        problems.append(Problem(_shown(path), "(file)", "not valid YAML: nested too deeply"))
+        data = load_yaml(path)
+    except ConfigError as exc:
+        problems.append(Problem(_shown(path), exc.where, exc.what))
         return None
     if not isinstance(data, dict):
         problems.append(Problem(_shown(path), "(file)", "must be a mapping of sections"))
@@ -103,11 +58,8 @@ def _load_yaml(path: Path, problems: list[Problem]) -> Any:
 
 
 def _pydantic_problems(exc: ValidationError, file: str, entry: str, problems: list[Problem]) -> None:
-    for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "(entry)"
-        got = err.get("input")
-        shown = "" if isinstance(got, dict | list) or err["type"] == "missing" else f" (got {got!r})"
-        problems.append(Problem(file, f"{entry} field {field}", f"{err['msg']}{shown}"))
+    for field, what in schema_problems(exc):
+        problems.append(Problem(file, f"{entry} field {field}", what))
 
 
 def _validate(model: type[BaseModel], data: Any, file: str, entry: str, problems: list[Problem]) -> Any:

@@ -62,19 +62,14 @@ class Procedure(BaseModel):
 
 def load_procedure(directory: Path) -> Procedure:
     """``procedure.yaml`` of the register folder; defaults when the file is absent."""
-    import yaml
+    from kawal.config import load_yaml_mapping, schema_problems
 
     path = directory / "procedure.yaml"
     if not path.is_file():
         return Procedure()
+    data = load_yaml_mapping(path, "procedure.yaml")  # ConfigError: one line naming the file and line
     try:
-        from kawal.register.check import _unique_key_loader
-
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_unique_key_loader())  # noqa: S506 - a SafeLoader
-        return Procedure.model_validate(data or {})
-    except yaml.YAMLError as exc:
-        raise KawalError(f"{path}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        return Procedure.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        raise KawalError(f"{path}: field {field}: {err['msg']}") from None
+        field, what = next(schema_problems(exc))
+        raise KawalError(f"{path}: field {field}: {what}") from None
