@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from kawal.demo.interactions import CHANNELS, COLUMNS, NORMAL_DAY
-from kawal.ingest.sources import day_file
+from kawal.ingest.delivery import day_file
 
 CHUNK_ROWS = 1_000_000
 

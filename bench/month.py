@@ -17,8 +17,8 @@ def main(landing: Path, first: date, store_url: str) -> None:
     import kawal.pipeline.daily as daily
     from kawal.demo.sources import write_demo_month
     from kawal.errors import SourceFileError
-    from kawal.ingest.sources import SOURCES
     from kawal.periods import days_of_month
+    from kawal.sources import SOURCES
 
     daily.load_register = cache(daily.load_register)  # type: ignore[method-assign]
     write_demo_month(first, landing, seed=42)

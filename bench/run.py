@@ -113,7 +113,7 @@ def timed(fn: Callable[[], object], reps: int) -> tuple[list[float], list[float]
 def ensure_day_files(rows: int) -> Path:
     """The day and the day before at ``rows`` rows (the day before feeds the ids-already-delivered check)."""
     from bench.data import write_interactions_day
-    from kawal.ingest.sources import day_file
+    from kawal.ingest.delivery import day_file
 
     landing = WORK / f"landing-{rows}"
     marker = landing / f".seed-{SEED}"
@@ -411,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     for rows in [int(r) for r in args.rows.split(",")]:
         print(f"[{rows:,} rows]", flush=True)
         landing = ensure_day_files(rows)
-        from kawal.ingest.sources import day_file
+        from kawal.ingest.delivery import day_file
 
         path = day_file(landing, "interactions", DAY)
         r: dict = {"rows": rows, "file_mb": round(path.stat().st_size / MB / MB, 1)}

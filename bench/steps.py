@@ -24,7 +24,7 @@ def _peak_rss_mb() -> float:
 def _previous_day_batch(store_url: str, landing: Path, day: date) -> None:
     """Record the previous day's delivery as loaded, so the cross-delivery check ``ids_already_delivered``
     reads its ids as in production (the day before was ingested by yesterday's run)."""
-    from kawal.ingest.sources import day_file, sha256_of
+    from kawal.ingest.delivery import day_file, sha256_of
     from kawal.store import IngestionBatch, engine_for, session_scope
 
     previous = day - timedelta(days=1)
@@ -151,8 +151,9 @@ def report(month: date, store_url: str, reps: int) -> dict:
     from statistics import median
 
     from kawal.register import load_register
+    from kawal.rendering import html_to_pdf as render_pdf
     from kawal.reports.context import build_context
-    from kawal.reports.render import render_html, render_pdf
+    from kawal.reports.render import render_html
     from kawal.store import engine_for
 
     engine, register = engine_for(store_url), load_register()

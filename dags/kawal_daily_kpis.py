@@ -50,7 +50,7 @@ from airflow.sdk import CronTriggerTimetable, dag
 from kawal.airflow_step import KawalStep  # light: the SDK only (its docstring says why not @task)
 
 SITE_TZ = "Asia/Jakarta"  # WIB: the center's days start and end here, not in UTC
-# The canonical sources (kawal.ingest.sources.SOURCES); spelled out so parsing this file imports
+# The canonical sources (kawal.sources.SOURCES); spelled out so parsing this file imports
 # nothing of Kawal. tests/dags checks the two lists agree.
 SOURCES = (
     "interactions",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kawal.ingest.sources import SOURCES
+from kawal.sources import SOURCES
 
 
 def frame(source: str, rows: list[tuple]) -> pd.DataFrame:

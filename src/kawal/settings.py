@@ -23,6 +23,11 @@ SITE_TZ = ZoneInfo("Asia/Jakarta")
 STORE_CONN_ID = "kawal_db"
 
 
+def now_site() -> datetime:
+    """The site clock: now in the site's time zone (every "today" of the CLI, the board and the review)."""
+    return datetime.now(SITE_TZ)
+
+
 def kawal_home() -> Path:
     return Path(os.environ.get("KAWAL_HOME", Path.cwd() / "var")).resolve()
 
@@ -30,6 +35,13 @@ def kawal_home() -> Path:
 def in_site_time(moment: datetime) -> datetime:
     """A stored timestamp in the site's time (SQLite hands them back naive: they are UTC)."""
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(SITE_TZ)
+
+
+def reports_dir() -> Path:
+    """Templates and static assets of the report and the minutes (``KAWAL_REPORTS_DIR`` for a site's own)."""
+    from kawal.airflow_env import repo_root
+
+    return Path(os.environ.get("KAWAL_REPORTS_DIR", repo_root() / "reports")).resolve()
 
 
 def landing_dir() -> Path:

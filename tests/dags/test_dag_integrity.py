@@ -111,7 +111,7 @@ def test_dag_sources_match_the_catalogue() -> None:
     """The daily DAG spells its sources out (no Kawal import at parse time): keep them in step."""
     import importlib.util
 
-    from kawal.ingest.sources import SOURCES
+    from kawal.sources import SOURCES
 
     spec = importlib.util.spec_from_file_location("kawal_daily_kpis_file", REPO / "dags" / "kawal_daily_kpis.py")
     module = importlib.util.module_from_spec(spec)

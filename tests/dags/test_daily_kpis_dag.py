@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from kawal.demo.sources import plan_month, write_demo_month
-from kawal.ingest.sources import SOURCES, day_file
+from kawal.ingest.delivery import day_file
 from kawal.periods import daily_run_logical_date
+from kawal.sources import SOURCES
 from kawal.store import engine_for
 
 DAY = date(2026, 3, 16)  # a Monday

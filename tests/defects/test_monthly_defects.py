@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from kawal.demo.sources import write_demo_month
-from kawal.ingest.sources import day_file
+from kawal.ingest.delivery import day_file
 from kawal.periods import days_of_month
 from kawal.pipeline.daily import compute_source_kpis, ingest_source_day, open_defects_for_day
 from kawal.store import engine_for, session_scope

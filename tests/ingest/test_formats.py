@@ -134,7 +134,7 @@ def test_sql_table_is_extracted_into_the_landing_folder(tmp_path: Path, postgres
     mapping = load_mapping(
         write_mapping(tmp_path, mapping_text('  pattern: "acd_{date:%Y-%m-%d}.csv"', sql), name="acd")
     )
-    from kawal.ingest.mapping import locate_and_read
+    from kawal.ingest.delivery import locate_and_read
 
     landing = tmp_path / "landing"
     mappings = tmp_path
@@ -151,7 +151,7 @@ def test_unreachable_sql_source_names_mapping_and_server_not_password(tmp_path: 
     sql = 'sql:\n  url_env: ACD_DB_URL\n  query: "SELECT * FROM calls WHERE t >= :day_start AND t < :day_end"'
     write_mapping(tmp_path, mapping_text('  pattern: "acd_{date:%Y-%m-%d}.csv"', sql), name="acd")
     monkeypatch.setenv("KAWAL_MAPPINGS_DIR", str(tmp_path))
-    from kawal.ingest.mapping import locate_and_read
+    from kawal.ingest.delivery import locate_and_read
 
     with pytest.raises(SourceFileError) as err:
         locate_and_read("interactions", DAY, tmp_path / "landing")
@@ -212,7 +212,8 @@ def test_a_clear_customer_identifier_is_refused(tmp_path: Path, monkeypatch: pyt
     with pytest.raises(KawalError, match=r"no PII hashing key: .* set KAWAL_PII_KEY"):
         read_mapped(mapping, export, DAY)
     # a canonical file (no mapping) with a phone number where the pseudonym belongs
-    from kawal.ingest.sources import SOURCES, check_rows
+    from kawal.ingest.readers import check_rows
+    from kawal.sources import SOURCES
 
     raw = pd.DataFrame({c: ["x"] for c in SOURCES["csi_responses"].required_columns} | {"customer_ref": ["0812345678"]})
     raw["rating"] = "5"

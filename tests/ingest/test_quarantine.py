@@ -176,7 +176,7 @@ def test_the_same_file_for_another_day_is_refused_unless_a_snapshot(landing: Pat
 def test_committed_gx_suites_state_the_canonical_layouts() -> None:
     """great_expectations/gx/expectations/*.json is what `kawal checks suites` writes from the layouts."""
     from kawal.checks.suites import expectations_for, suites_on_disk
-    from kawal.ingest.sources import SOURCES
+    from kawal.sources import SOURCES
 
     def snake(name: str) -> str:
         return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from kawal.demo.sources import write_demo_month
 from kawal.errors import KawalError
-from kawal.ingest.sources import day_file
+from kawal.ingest.delivery import day_file
 from kawal.kpis.month import MonthCoverage, month_verdict
 from kawal.kpis.values import KpiValueRow
 from kawal.periods import days_of_month
@@ -46,7 +46,7 @@ def test_month_verdict_by_the_stated_rule(with_data: int, processed: int, expect
     verdict = month_verdict(MonthCoverage(31, with_data, processed))
     assert (verdict.final, verdict.judged) == expected
     if with_data < processed == 31:
-        assert verdict.note is not None and str(31 - with_data) in verdict.note or f"{with_data}/31" in verdict.note
+        assert (verdict.note is not None and str(31 - with_data) in verdict.note) or f"{with_data}/31" in verdict.note
 
 
 def _run_month(landing: Path, url: str, missing: set[int]) -> list[float]:

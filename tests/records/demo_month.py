@@ -47,12 +47,12 @@ def sql_rows(home: Path, sql: str, **params):  # type: ignore[no-untyped-def]
 def _build(base: Path) -> Path:
     from kawal.demo.sources import write_demo_month
     from kawal.errors import KawalError
-    from kawal.ingest.sources import SOURCES
     from kawal.notify.mailsink import MailSink
     from kawal.periods import days_of_month
     from kawal.pipeline.daily import compute_source_kpis, ingest_source_day, open_defects_for_day
     from kawal.register import load_register
     from kawal.reports.deliver import send_report
+    from kawal.sources import SOURCES
     from kawal.store import engine_for
 
     home = base / "demo-home"

@@ -13,7 +13,7 @@ from datetime import date, datetime
 import pytest
 
 from kawal.demo.sources import plan_month, write_demo_month
-from kawal.ingest.sources import day_file
+from kawal.ingest.delivery import day_file
 from kawal.periods import daily_run_logical_date, days_of_month
 from kawal.settings import SITE_TZ
 from tests.reliability.conftest import query, row_counts, store_digest, table_rows, task_states

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kawal.demo.sources import plan_month, write_demo_month
-from kawal.ingest.sources import day_file
+from kawal.ingest.delivery import day_file
 from tests.reliability.conftest import query, store_digest
 from tests.reliability.worker import run_day
 

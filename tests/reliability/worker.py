@@ -26,8 +26,8 @@ def run_day(day: date, sources: tuple[str, ...] | None = None) -> list[str]:
     """The daily DAG's tasks for ``day`` in DAG order (every source unless ``sources`` names some); a
     failed task is noted and the run goes on, as in the DAG."""
     from kawal.errors import KawalError
-    from kawal.ingest.sources import SOURCES
     from kawal.pipeline.daily import compute_source_kpis, ingest_source_day, open_defects_for_day, send_notifications
+    from kawal.sources import SOURCES
 
     failed = []
     for source in sources or tuple(SOURCES):

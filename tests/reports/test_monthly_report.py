@@ -15,14 +15,16 @@ import pytest
 from sqlalchemy import select
 
 from kawal.demo.sources import write_demo_month
-from kawal.ingest.sources import SOURCES, day_file
+from kawal.ingest.delivery import day_file
 from kawal.periods import days_of_month
 from kawal.pipeline.daily import compute_source_kpis, ingest_source_day, open_defects_for_day
 from kawal.pipeline.monthly import alert_if_report_late, report_month_for_run
 from kawal.register import load_register
+from kawal.rendering import html_to_pdf as render_pdf
 from kawal.reports.context import build_context
 from kawal.reports.deliver import send_report
-from kawal.reports.render import render_html, render_pdf
+from kawal.reports.render import render_html
+from kawal.sources import SOURCES
 from kawal.store import engine_for, session_scope
 from kawal.store.models import DefectTicket, ReportDelivery
 

@@ -335,8 +335,7 @@ canonical_cells = st.one_of(
     tail=st.binary(max_size=8),
 )
 def test_canonical_file_fuzz_through_locate_and_read(header: list[str], rows: list[list[str]], tail: bytes) -> None:
-    from kawal.ingest.mapping import locate_and_read
-    from kawal.ingest.sources import day_file
+    from kawal.ingest.delivery import day_file, locate_and_read
 
     landing = Path(tempfile.mkdtemp(dir=_WORK))
     path = day_file(landing, "interactions", DAY)

@@ -22,8 +22,10 @@ from kawal.defects.tickets import analyse, decide, open_or_update_defects
 from kawal.kpis.values import KpiValueRow
 from kawal.notify.outbox import Mail, render
 from kawal.register import load_register
+from kawal.rendering import assets_only_fetcher
+from kawal.rendering import html_to_pdf as render_pdf
 from kawal.reports.context import build_context
-from kawal.reports.render import assets_only_fetcher, render_html, render_pdf
+from kawal.reports.render import render_html
 from kawal.store import engine_for, session_scope
 from kawal.store.kpi_values import replace_period_values
 from tests.conftest import REPO

@@ -84,7 +84,7 @@ def _mail_text(path: Path) -> str:
 def test_no_secret_in_logs_mails_store_or_reports(
     airflow_db, postgres_url: str, landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd, caplog
 ) -> None:  # type: ignore[no-untyped-def]
-    from kawal.ingest.sources import day_file
+    from kawal.ingest.delivery import day_file
 
     url = postgres_url.replace("postgres@", f"postgres:{DB_PASSWORD}@", 1)  # trust auth accepts it
     home = tmp_path / "home"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kawal.kpis.formulas import (
+from kawal.formulas import (
     InteractionParams,
     ScrParams,
     average_handling_time,

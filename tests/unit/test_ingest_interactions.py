@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from kawal.errors import SourceFileError
-from kawal.ingest.sources import SOURCES, day_file, locate_day_file, read_source
+from kawal.ingest.delivery import day_file, locate_day_file
+from kawal.ingest.readers import read_source
+from kawal.sources import SOURCES
 
 HEADER = "interaction_id,channel,queue,arrived_at,outcome,wait_s,talk_s,hold_s,acw_s\n"
 GOOD = "1,voice,gadai,2026-10-01T09:00:00+07:00,answered,12,180,0,20\n"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from kawal.errors import KawalError, SourceFileError, StoreConfigError
-from kawal.ingest.sources import SOURCES, read_source, redacted
+from kawal.ingest.readers import read_source, redacted
+from kawal.sources import SOURCES
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = "interaction_id,channel,queue,arrived_at,outcome,wait_s,talk_s,hold_s,acw_s\n"

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from kawal.ingest.sources import SourceSpec
 from kawal.register.procedure import DataCheckSettings
+from kawal.sources import SourceSpec
 from kawal.store import IngestionBatch
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def covers_the_day(spec: SourceSpec, day: date, rows: pd.DataFrame, settings: Da
         return Finding("freshness", True, "not a timestamped source")
     if len(rows) < settings.covers_until_min_rows:
         return Finding("freshness", True, f"{len(rows)} rows: too few to judge where the day ends")
-    from kawal.ingest.sources import aware_timestamps, site_offset_canonical
+    from kawal.ingest.readers import aware_timestamps, site_offset_canonical
     from kawal.settings import SITE_TZ
 
     texts = rows[spec.timestamp]
@@ -165,7 +165,7 @@ def previous_day_ids(session: Session, spec: SourceSpec, day: date, landing: Pat
     ).first()
     if batch is None or not (landing / batch.file_name).is_file():
         return None
-    from kawal.ingest.mapping import read_ids
+    from kawal.ingest.delivery import read_ids
 
     return read_ids(spec.name, batch.file_name, landing)
 

@@ -1,9 +1,9 @@
 """Great Expectations suites of the canonical sources: written from the layouts, run after mapping.
 
-The suites are the canonical layouts of :mod:`kawal.ingest.sources` stated as expectations, kept as
+The suites are the canonical layouts of :mod:`kawal.sources` stated as expectations, kept as
 committed, reviewable JSON in the GX file context under ``great_expectations/gx/`` (one suite, one
 validation definition per source; ``kawal checks suites`` regenerates them and a test keeps them in
-step with the layouts). The row-by-row reader in :mod:`kawal.ingest.sources` already names the
+step with the layouts). The row-by-row reader in :mod:`kawal.sources` already names the
 first bad row; GX is the second, independent statement of the same contract, and its validation
 results and Data Docs are the objective evidence of each delivery's check (ISO 9001:2015 7.5, 9.1;
 work instruction §6 keeps them 2 years).
@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kawal.ingest.sources import PSEUDONYM, SOURCES, SourceSpec
+from kawal.ingest.readers import PSEUDONYM
 from kawal.settings import kawal_home
+from kawal.sources import SOURCES, SourceSpec
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -438,9 +438,3 @@ def close(session: Session, register: Register, ticket_id: int, person: str, not
     record(session, t, "closed", person, to_state, details=details)
     messages.closed(session, register, t)
     return t
-
-
-def now_wib() -> datetime:
-    from kawal.settings import SITE_TZ
-
-    return datetime.now(SITE_TZ)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kawal.ingest.sources import day_file
+from kawal.ingest.delivery import day_file
 from kawal.periods import days_of_month
 from kawal.settings import SITE_TZ
 

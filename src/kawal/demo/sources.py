@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from kawal.demo.interactions import planted_bad_days, write_csv_atomically, write_interactions_month
-from kawal.ingest.sources import SOURCES, day_file
+from kawal.ingest.delivery import day_file
 from kawal.periods import days_of_month
+from kawal.sources import SOURCES
 
 SYSTEMS = ("ivr", "telephony", "chatbot", "crm", "core_gadai", "knowledge_base")
 TEAMS = {"voice": 95, "digital": 30}  # agents employed per team at the start of the month

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kawal.errors import SourceFileError
-from kawal.ingest.sources import redacted
+from kawal.ingest.readers import redacted
 
 if TYPE_CHECKING:
     import pandas as pd

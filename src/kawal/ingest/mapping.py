@@ -30,7 +30,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kawal.errors import KawalError, SourceFileError
-from kawal.ingest.sources import SOURCES, check_rows, read_csv_strings, redacted, source_spec
+from kawal.ingest.readers import check_rows, read_csv_strings, redacted
+from kawal.sources import SOURCES, source_spec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -363,69 +364,3 @@ def read_mapped(mapping: Mapping, path: Path, day: date | None = None) -> pd.Dat
                     path, f"{exc.problem} [{column} ← {rule.from_}, mapping {mapping.name}]"
                 ) from None
         raise
-
-
-def locate_and_read(source: str, day: date, landing: Path):  # type: ignore[no-untyped-def]
-    """The day's delivery of ``source`` — through its active mapping if there is one — and its rows."""
-    from kawal.ingest.sources import DayFile, locate_day_file, read_source, sha256_of
-
-    mapping = active_mapping(source)
-    if mapping is None:
-        found = locate_day_file(landing, source, day)
-        return found, read_source(SOURCES[source], found.path, day)
-    path = mapping.day_file(landing, day)
-    if mapping.sql is not None:
-        from kawal.ingest.extract import extract_day
-
-        extract_day(mapping, day, path)
-    if not path.is_file():
-        raise SourceFileError(path, f"no {source} export delivered for {day.isoformat()} (mapping {mapping.name})")
-    if path.stat().st_size == 0:
-        raise SourceFileError(path, "file is empty (0 bytes)")
-    return DayFile(path, sha256_of(path)), read_mapped(mapping, path, day)
-
-
-def reread(source: str, file_name: str, landing: Path, day: date | None = None):  # type: ignore[no-untyped-def]
-    """Rows of a recorded batch: ``file_name`` is relative to the landing folder, its first part
-    the source (canonical layout) or the mapping that read it."""
-    from kawal.ingest.sources import read_source
-
-    folder = Path(file_name).parts[0]
-    if folder == source:
-        return read_source(SOURCES[source], landing / file_name, day)
-    return read_mapped(load_mapping(mappings_dir() / f"{folder}.yaml"), landing / file_name, day)
-
-
-def read_ids(source: str, file_name: str, landing: Path) -> pd.Series:
-    """The unique ids of a recorded batch, reading as little of its file as its mapping allows."""
-    import pandas as pd
-
-    spec = SOURCES[source]
-    assert spec.unique is not None
-    path = landing / file_name
-    folder = Path(file_name).parts[0]
-    if folder == source:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-
-        try:  # pyarrow reads the one column without building the others (a 1M-row day: tenths of a second)
-            table = pacsv.read_csv(
-                path,
-                parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                convert_options=pacsv.ConvertOptions(
-                    include_columns=[spec.unique], column_types={spec.unique: pa.string()}, strings_can_be_null=False
-                ),
-            )
-            return table.to_pandas()[spec.unique]
-        except (pa.ArrowException, OSError):
-            pass
-        return pd.read_csv(path, usecols=[spec.unique], dtype=str, keep_default_na=False, encoding="utf-8-sig")[
-            spec.unique
-        ]
-    mapping = load_mapping(mappings_dir() / f"{folder}.yaml")
-    rule = mapping.columns.get(spec.unique)
-    if rule is None or rule.from_ is None or rule.map is not None or mapping.file.format == "csv":
-        return read_mapped(mapping, path)[spec.unique]
-    needed = sorted({rule.from_} | {f.column for f in mapping.filters})
-    raw = read_export(mapping, path, usecols=needed)
-    return apply_mapping(mapping.model_copy(update={"columns": {spec.unique: rule}}), raw, path)[spec.unique]

@@ -18,7 +18,7 @@ OVERALL = "all"
 
 def kpi_day_rows(kpis: list[Kpi], rows: pd.DataFrame, day: date, batch_id: int | None) -> list[KpiValueRow]:
     """Every KPI of the source for one day: overall and per breakdown value (pure; no store)."""
-    from kawal.kpis.formulas import apply_formula, rows_in_scope
+    from kawal.formulas import apply_formula, rows_in_scope
 
     out: list[KpiValueRow] = []
     if rows.empty:  # an event source with no events that day: nothing to compute, nothing missing

@@ -29,7 +29,7 @@ class RollupRule:
 
 
 def rollup_rules(kpis: list[Kpi]) -> dict[str, RollupRule]:
-    from kawal.kpis.formulas import FORMULA_KINDS
+    from kawal.formulas import FORMULA_KINDS
 
     return {k.id: RollupRule(k.unit.scale, FORMULA_KINDS[k.formula.kind].stock_denominator) for k in kpis}
 

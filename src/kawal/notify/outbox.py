@@ -135,13 +135,9 @@ def addresses(register: Register, person_ids: list[str]) -> list[str]:
 
 def render(mail: Mail) -> tuple[str, str]:
     """(plain text, HTML) of a notification; the HTML is autoescaped (names and ticket text are user input)."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from kawal.rendering import environment
 
-    env = Environment(
-        loader=PackageLoader("kawal.defects", "templates"),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-        keep_trailing_newline=True,
-    )
+    env = environment(("kawal.notify", "templates"), strict=False, keep_trailing_newline=True)
     return (
         env.get_template("notification.txt.j2").render(mail=mail),
         env.get_template("notification.html.j2").render(mail=mail),

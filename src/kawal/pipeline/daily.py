@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from kawal.errors import KawalError, SourceFileError
-from kawal.ingest.mapping import locate_and_read, reread
-from kawal.ingest.sources import sha256_of, source_spec
+from kawal.ingest.delivery import locate_and_read, reread, sha256_of
 from kawal.kpis.day import OVERALL, kpi_day_rows
 from kawal.kpis.evaluation import evaluate_row
 from kawal.kpis.month import month_coverage, month_verdict
@@ -26,6 +25,7 @@ from kawal.kpis.values import KpiValueRow
 from kawal.periods import days_of_month, month_start
 from kawal.register import Kpi, Register, load_register
 from kawal.settings import landing_dir
+from kawal.sources import source_spec
 from kawal.store import IngestionBatch, engine_for, session_scope
 from kawal.store.kpi_values import replace_period_values
 from kawal.store.models import KpiValue

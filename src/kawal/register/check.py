@@ -135,8 +135,8 @@ def _check_target(kpi: Kpi, target: float, warning: float | None, file: str, whe
 
 
 def _check_kpi(kpi: Kpi, people: People | None, file: str, problems: list[Problem]) -> None:
-    from kawal.ingest.sources import SOURCES
-    from kawal.kpis.formulas import FORMULA_KINDS
+    from kawal.formulas import FORMULA_KINDS
+    from kawal.sources import SOURCES
 
     where = f"KPI {kpi.id!r}"
     kind = FORMULA_KINDS.get(kpi.formula.kind)

@@ -23,7 +23,7 @@ def _fmt(x: float | None) -> str:
 
 
 def kpi_definitions_markdown(register: Register) -> str:
-    from kawal.ingest.sources import SOURCES
+    from kawal.sources import SOURCES
 
     parts = [HEADER]
     rev = register.revisions[-1]

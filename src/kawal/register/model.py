@@ -131,7 +131,7 @@ class People(BaseModel):
 
 class FormulaSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: str = Field(description="formula kind, one of kawal.kpis.formulas.FORMULA_KINDS")
+    kind: str = Field(description="formula kind, one of kawal.formulas.FORMULA_KINDS")
     params: dict[str, Any] = Field(default_factory=dict, description="the kind's parameters (variant, columns)")
 
 
@@ -153,7 +153,7 @@ class Kpi(BaseModel):
     name_en: str = Field(min_length=1, description="name in English")
     category: Category = Field(description="one of the five §5.1.1 categories")
     scope: Scope = Field(description="external (contractual) or internal (the center's own)")
-    source: str = Field(description="canonical source it is computed from (kawal.ingest.sources)")
+    source: str = Field(description="canonical source it is computed from (kawal.sources)")
     formula: FormulaSpec = Field(description="how numerator and denominator are computed")
     breakdowns: list[str] = Field(default_factory=list, description="source columns to compute it by")
     unit: Unit = Field(description="unit of the value")

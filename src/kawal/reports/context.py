@@ -14,11 +14,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from kawal.defects.lifecycle import SEVERITY_LABEL_ID, State
-from kawal.ingest.sources import SOURCES
 from kawal.kpis.summary import format_number
 from kawal.periods import days_of_month
 from kawal.register import Category, Direction, Kpi, Period, Register, Scope
 from kawal.reports.labels import LABELS, LOCALES
+from kawal.sources import SOURCES
 from kawal.store.models import DefectOccurrence, DefectTicket, IngestionBatch, KpiValue, RecoveryAction
 
 #: KPIs drawn as daily charts against their target line.

@@ -20,8 +20,9 @@ from sqlalchemy import Engine, func, select
 
 from kawal.notify.outbox import Mail, deliver_pending, enqueue
 from kawal.register import Register
+from kawal.rendering import html_to_pdf
 from kawal.reports.context import ReportContext, build_context
-from kawal.reports.render import render_html, render_pdf
+from kawal.reports.render import render_html
 from kawal.settings import kawal_home
 from kawal.store.db import session_scope
 from kawal.store.models import Notification, ReportDelivery
@@ -48,7 +49,7 @@ def produce(
     stem: str | None = None,
 ) -> Produced:
     ctx = build_context(engine, register, first, lang)
-    pdf = render_pdf(render_html(ctx.as_dict()))
+    pdf = html_to_pdf(render_html(ctx.as_dict()))
     folder = kawal_home() / "reports" / first.strftime("%Y-%m")
     pdf_path = out or folder / f"{stem or f'laporan-kpi-{first:%Y-%m}-{lang}'}.pdf"
     pdf_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """The minutes as the report's look-alike PDF: context (plain data) → HTML (pure) → PDF.
 
 The template lives next to the report's (``reports/templates/minutes.html.j2``) and shares its CSS;
-the PDF goes through :func:`kawal.reports.render.render_pdf`, whose URL fetcher serves only
+the PDF goes through :func:`kawal.rendering.html_to_pdf`, whose URL fetcher serves only
 ``reports/static/`` — people's text in the minutes is escaped by Jinja2's autoescape.
 """
 
@@ -74,22 +74,16 @@ def minutes_context(session: Session, register: Register, first: date, as_of: da
 
 
 def render_minutes_html(context: dict) -> str:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from kawal.rendering import environment
+    from kawal.settings import reports_dir
 
-    from kawal.reports.render import reports_dir
-
-    env = Environment(
-        loader=FileSystemLoader(reports_dir() / "templates"),
-        autoescape=select_autoescape(enabled_extensions=("html", "j2")),
-        undefined=StrictUndefined,
-    )
-    return env.get_template("minutes.html.j2").render(ctx=context)
+    return environment(reports_dir() / "templates").get_template("minutes.html.j2").render(ctx=context)
 
 
 def render_minutes_pdf(context: dict) -> bytes:
-    from kawal.reports.render import render_pdf
+    from kawal.rendering import html_to_pdf
 
-    return render_pdf(render_minutes_html(context))
+    return html_to_pdf(render_minutes_html(context))
 
 
 def minutes_pdf_path(first: date) -> Path:

@@ -42,15 +42,9 @@ SECURITY_HEADERS = {
 
 @cache
 def _templates():  # type: ignore[no-untyped-def]
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from kawal.rendering import environment
 
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = environment(HERE / "templates", escape_everything=True, trim_blocks=True, lstrip_blocks=True)
     return env
 
 
@@ -68,9 +62,9 @@ def _engine():  # type: ignore[no-untyped-def]
 
 
 def _today() -> date:
-    from kawal.defects.tickets import now_wib
+    from kawal.settings import now_site
 
-    return now_wib().date()
+    return now_site().date()
 
 
 def _lang(request: Request) -> str:

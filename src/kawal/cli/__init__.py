@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from kawal.cli.context import month_option
 from kawal.errors import KawalError
 
 
@@ -20,17 +21,6 @@ class _Group(click.Group):
         except KawalError as exc:
             click.echo(f"kawal: {exc}", err=True)
             sys.exit(2)
-
-
-def _month(_ctx: click.Context, _param: click.Parameter, value: str | None):  # type: ignore[no-untyped-def]
-    from kawal.periods import parse_month
-
-    if value is None:
-        return None
-    try:
-        return parse_month(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 @click.group(cls=_Group)
@@ -44,7 +34,7 @@ def main() -> None:
 
 
 @main.command("demo-data")
-@click.option("--month", required=True, callback=_month, help="month to generate, YYYY-MM")
+@click.option("--month", required=True, callback=month_option, help="month to generate, YYYY-MM")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="landing folder")
 @click.option("--seed", default=42, show_default=True, help="same seed → byte-identical files")
 @click.option(
@@ -71,7 +61,7 @@ def demo_data(month, out: Path, seed: int, calls_per_day: int) -> None:  # type:
 
 
 @main.command("demo")
-@click.option("--month", default="2026-10", show_default=True, callback=_month, help="demo month, YYYY-MM")
+@click.option("--month", default="2026-10", show_default=True, callback=month_option, help="demo month, YYYY-MM")
 @click.option("--seed", default=42, show_default=True)
 @click.option("--calls-per-day", default=4000, show_default=True, type=click.IntRange(1, 1_000_000))
 def demo(month, seed: int, calls_per_day: int) -> None:  # type: ignore[no-untyped-def]
@@ -117,12 +107,12 @@ def rules_list(fmt: str, on: str | None) -> None:
     import json
     from datetime import date
 
+    from kawal.cli.context import today
     from kawal.register import load_register
-    from kawal.settings import SITE_TZ
 
     register = load_register()
     try:
-        day = date.fromisoformat(on) if on else __import__("datetime").datetime.now(SITE_TZ).date()
+        day = date.fromisoformat(on) if on else today()
     except ValueError:
         raise KawalError(f"--on {on!r} is not a date YYYY-MM-DD") from None
     entries = []
@@ -209,14 +199,14 @@ def kpi() -> None:
 
 
 @kpi.command("month")
-@click.option("--month", required=True, callback=_month, help="YYYY-MM")
+@click.option("--month", required=True, callback=month_option, help="YYYY-MM")
 @click.option("--source", default="interactions", show_default=True, help="canonical source")
 @click.option("--scope", default="all", show_default=True, help="'all' or e.g. 'channel=voice'")
 def kpi_month(month, source: str, scope: str) -> None:  # type: ignore[no-untyped-def]
     """A source's KPIs per day and for the month."""
-    from kawal.ingest.sources import source_spec
     from kawal.kpis.summary import render_daily_table
     from kawal.register import load_register
+    from kawal.sources import source_spec
     from kawal.store import engine_for
 
     source_spec(source)  # an unknown source is one clear line, not an empty table
@@ -224,7 +214,7 @@ def kpi_month(month, source: str, scope: str) -> None:  # type: ignore[no-untype
 
 
 @kpi.command("attainment")
-@click.option("--month", required=True, callback=_month, help="YYYY-MM")
+@click.option("--month", required=True, callback=month_option, help="YYYY-MM")
 def kpi_attainment(month) -> None:  # type: ignore[no-untyped-def]
     """Every KPI's month value against its target, by category."""
     from kawal.kpis.summary import month_attainment, render_attainment
@@ -236,10 +226,10 @@ def kpi_attainment(month) -> None:  # type: ignore[no-untyped-def]
 
 
 def _register_subcommands() -> None:
-    from kawal.checks.cli import checks
-    from kawal.defects.cli import defects, notify
-    from kawal.ingest.cli import sources
-    from kawal.reports.cli import report
+    from kawal.cli.checks import checks
+    from kawal.cli.defects import defects, notify
+    from kawal.cli.report import report
+    from kawal.cli.sources import sources
 
     main.add_command(defects)
     main.add_command(notify)
@@ -247,8 +237,8 @@ def _register_subcommands() -> None:
     main.add_command(sources)
     main.add_command(checks)
 
-    from kawal.records.cli import audit_pack, records
-    from kawal.review.cli import review
+    from kawal.cli.records import audit_pack, records
+    from kawal.cli.review import review
 
     main.add_command(review)
     main.add_command(records)

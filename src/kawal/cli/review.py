@@ -13,41 +13,10 @@ from pathlib import Path
 
 import click
 
+from kawal.cli.context import date_option, month_option, store_context, today
 from kawal.errors import KawalError
 
-
-def _month(_ctx: click.Context, _param: click.Parameter, value: str):  # type: ignore[no-untyped-def]
-    from kawal.periods import parse_month
-
-    try:
-        return parse_month(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
-
-
-def _today() -> date:
-    from kawal.defects.tickets import now_wib
-
-    return now_wib().date()
-
-
-def _context():  # type: ignore[no-untyped-def]
-    from kawal.register import load_register
-    from kawal.store import engine_for
-
-    return load_register(), engine_for()
-
-
-MONTH = click.argument("month", callback=_month, metavar="YYYY-MM")
+MONTH = click.argument("month", callback=month_option, metavar="YYYY-MM")
 AS = click.option("--as", "person", required=True, help="person id (kpi_rules/people.yaml) doing this")
 
 
@@ -59,16 +28,16 @@ def review() -> None:
 @review.command("new")
 @MONTH
 @AS
-@click.option("--meeting-date", callback=_date, default=None, help="YYYY-MM-DD; default today (WIB)")
+@click.option("--meeting-date", callback=date_option, default=None, help="YYYY-MM-DD; default today (WIB)")
 @click.option("--place", default=None, help="where the meeting is held")
 def new(month: date, person: str, meeting_date: date | None, place: str | None) -> None:
     """Draft the minutes of MONTH, pre-filled with its defects, repeat breaches, overdue actions, KPIs at risk."""
     from kawal.review.minutes import document_number, draft_minutes
     from kawal.store import session_scope
 
-    register, engine = _context()
+    register, engine = store_context()
     with session_scope(engine) as s:
-        minutes, added = draft_minutes(s, register, month, person, meeting_date or _today(), place)
+        minutes, added = draft_minutes(s, register, month, person, meeting_date or today(), place)
         number = document_number(minutes.month, minutes.sequence)
     click.echo(f"{number}: draft, {added} agenda item(s) added — see `kawal review show {month:%Y-%m}`")
 
@@ -82,9 +51,9 @@ def show(month: date, fmt: str) -> None:
 
     from kawal.review.render import minutes_context
 
-    register, engine = _context()
+    register, engine = store_context()
     with Session(engine) as s:
-        ctx = minutes_context(s, register, month, _today())
+        ctx = minutes_context(s, register, month, today())
     if not ctx["documents"]:
         raise KawalError(f"no review minutes for {month:%Y-%m}: draft them with `kawal review new {month:%Y-%m}`")
     if fmt == "json":
@@ -118,7 +87,7 @@ def attendees(month: date, person: str, people: tuple[str, ...]) -> None:
     from kawal.review.minutes import set_attendees
     from kawal.store import session_scope
 
-    register, engine = _context()
+    register, engine = store_context()
     with session_scope(engine) as s:
         present = set_attendees(s, register, month, person, list(people))
     click.echo(f"hadir ({len(present)}): {', '.join(present)}")
@@ -138,7 +107,7 @@ def item(month: date, person: str, numbers: tuple[int, ...], title, discussion, 
     from kawal.review.minutes import record_item
     from kawal.store import session_scope
 
-    register, engine = _context()
+    register, engine = store_context()
     with session_scope(engine) as s:
         items = record_item(
             s,
@@ -162,7 +131,7 @@ def item(month: date, person: str, numbers: tuple[int, ...], title, discussion, 
 @click.option("--kind", required=True, help="preventive (mitigating) or curative (corrective)")
 @click.option("--what", required=True, help="what will be done")
 @click.option("--owner", required=True, help="person id responsible")
-@click.option("--due", required=True, callback=_date, help="YYYY-MM-DD")
+@click.option("--due", required=True, callback=date_option, help="YYYY-MM-DD")
 @click.option("--item", "item_number", type=int, default=None, help="the agenda item it answers")
 @click.option("--ticket", "ticket_id", type=int, default=None, help="defect ticket it is linked to")
 @click.option("--kpi", "kpi_id", default=None, help="KPI it is linked to")
@@ -173,7 +142,7 @@ def action(
     from kawal.review.minutes import ACTION_KIND_LABEL, add_action
     from kawal.store import session_scope
 
-    register, engine = _context()
+    register, engine = store_context()
     with session_scope(engine) as s:
         a = add_action(
             s,
@@ -199,7 +168,7 @@ def finalize_cmd(month: date, person: str) -> None:
     from kawal.review.minutes import document_number, finalize
     from kawal.store import session_scope
 
-    register, engine = _context()
+    register, engine = store_context()
     with session_scope(engine) as s:
         m = finalize(s, register, month, person)
         click.echo(f"{document_number(m.month, m.sequence)} final · SHA-256 isi {m.content_sha256}")
@@ -209,31 +178,31 @@ def finalize_cmd(month: date, person: str) -> None:
 @MONTH
 @AS
 @click.option("--reason", required=True, help="why the finalized minutes need an addendum")
-@click.option("--meeting-date", callback=_date, default=None, help="YYYY-MM-DD; default today (WIB)")
+@click.option("--meeting-date", callback=date_option, default=None, help="YYYY-MM-DD; default today (WIB)")
 def addendum_cmd(month: date, person: str, reason: str, meeting_date: date | None) -> None:
     """Open an addendum to the finalized minutes of MONTH (the only way to change them)."""
     from kawal.review.minutes import addendum, document_number
     from kawal.store import session_scope
 
-    register, engine = _context()
+    register, engine = store_context()
     with session_scope(engine) as s:
-        m = addendum(s, register, month, person, reason, meeting_date or _today())
+        m = addendum(s, register, month, person, reason, meeting_date or today())
         click.echo(f"{document_number(m.month, m.sequence)}: draft addendum opened")
 
 
 @review.command("done")
 @click.argument("action_id", type=int)
 @AS
-@click.option("--on", "done_on", callback=_date, default=None, help="YYYY-MM-DD; default today (WIB)")
+@click.option("--on", "done_on", callback=date_option, default=None, help="YYYY-MM-DD; default today (WIB)")
 @click.option("--note", default=None)
 def done(action_id: int, person: str, done_on: date | None, note: str | None) -> None:
     """Report a decided action done (its status shows in the next monthly report)."""
     from kawal.review.minutes import mark_done
     from kawal.store import session_scope
 
-    register, engine = _context()
+    register, engine = store_context()
     with session_scope(engine) as s:
-        a = mark_done(s, register, action_id, person, done_on or _today(), note)
+        a = mark_done(s, register, action_id, person, done_on or today(), note)
         click.echo(f"tindakan {a.id} selesai {a.done_on}")
 
 
@@ -246,9 +215,9 @@ def render(month: date, out: Path | None) -> None:
 
     from kawal.review.render import minutes_context, minutes_pdf_path, write_minutes_pdf
 
-    register, engine = _context()
+    register, engine = store_context()
     with Session(engine) as s:
-        ctx = minutes_context(s, register, month, _today())
+        ctx = minutes_context(s, register, month, today())
     if not ctx["documents"]:
         raise KawalError(f"no review minutes for {month:%Y-%m}: draft them with `kawal review new {month:%Y-%m}`")
     if out is not None and not out.parent.is_dir():

@@ -12,20 +12,8 @@ from datetime import date
 import click
 from sqlalchemy import func, select
 
+from kawal.cli.context import store_context, today
 from kawal.errors import KawalError
-
-
-def _context():  # type: ignore[no-untyped-def]
-    from kawal.register import load_register
-    from kawal.store import engine_for
-
-    return load_register(), engine_for()
-
-
-def _today() -> date:
-    from kawal.defects.tickets import now_wib
-
-    return now_wib().date()
 
 
 def _deliver(register, engine) -> None:  # type: ignore[no-untyped-def]
@@ -62,7 +50,7 @@ def list_tickets(show_all: bool, state: str | None, fmt: str) -> None:
 
     from kawal.store.models import DefectOccurrence, DefectTicket
 
-    _register, engine = _context()
+    _register, engine = store_context()
     with Session(engine) as session:
         query = select(DefectTicket).order_by(DefectTicket.id.desc())
         if state:
@@ -115,7 +103,7 @@ def show(ticket_id: int) -> None:
     from kawal.settings import in_site_time
     from kawal.store.models import DefectEvent, DefectOccurrence, RecoveryAction
 
-    register, engine = _context()
+    register, engine = store_context()
     with Session(engine) as session:
         t = ticket(session, ticket_id)
         click.echo(f"Tiket #{t.id} · {t.kind} · {t.subject} ({t.scope}) · {t.state} · severity {t.severity}")
@@ -153,7 +141,7 @@ def show(ticket_id: int) -> None:
 def _act(fn, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
     from kawal.store import session_scope
 
-    register, engine = _context()
+    register, engine = store_context()
     with session_scope(engine) as session:
         t = fn(session, register, *args, **kwargs)
         click.echo(f"ticket #{t.id} is now {t.state}")
@@ -205,7 +193,7 @@ def decide_cmd(ticket_id: int, person: str, actions: tuple[str, ...], preventive
     from kawal.defects.tickets import decide
 
     plan = [_planned("curative", a) for a in actions] + [_planned("preventive", p) for p in preventive]
-    _act(decide, ticket_id, person, plan, today=_today())
+    _act(decide, ticket_id, person, plan, today=today())
 
 
 @defects.command("verify")
@@ -217,12 +205,12 @@ def verify_cmd(ticket_id: int, person: str, done_on: str | None, note: str) -> N
     """Curative actions carried out: the effectiveness monitoring starts on the day they were done."""
     from kawal.defects.tickets import verify
 
-    today = _today()
+    now = today()
     try:
-        day = date.fromisoformat(done_on) if done_on else today
+        day = date.fromisoformat(done_on) if done_on else now
     except ValueError:
         raise KawalError(f"--done-on {done_on!r} is not a date YYYY-MM-DD") from None
-    if day > today:
+    if day > now:
         raise KawalError(f"--done-on {day} is in the future: record the actions once they are done")
     _act(verify, ticket_id, person, today=day, note=note)
 
@@ -248,7 +236,7 @@ def notify_send() -> None:
     """Deliver every pending notification now."""
     from kawal.notify.outbox import deliver_pending
 
-    register, engine = _context()
+    register, engine = store_context()
     report = deliver_pending(engine, register)
     click.echo(f"{report.sent} sent, {report.failed} still pending")
     for error in report.errors:

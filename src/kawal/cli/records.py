@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
+from kawal.cli.context import date_option, store_context, today
 from kawal.errors import KawalError
-from kawal.review.cli import _context, _date, _today  # one parser of dates and one store context for both
 
 
 @click.group("records")
@@ -30,7 +30,9 @@ def retention() -> None:
 
 
 @records.command("list")
-@click.option("--as-of", callback=_date, default=None, help="judge expiry on this day (YYYY-MM-DD); default today")
+@click.option(
+    "--as-of", callback=date_option, default=None, help="judge expiry on this day (YYYY-MM-DD); default today"
+)
 @click.option("--expired", is_flag=True, help="only records past their retention period")
 def list_records(as_of: date | None, expired: bool) -> None:
     """Every record Kawal holds, with the day it may be disposed of."""
@@ -40,8 +42,8 @@ def list_records(as_of: date | None, expired: bool) -> None:
     from kawal.records.retention import load_retention
 
     table = load_retention()
-    register, engine = _context()
-    day = as_of or _today()
+    register, engine = store_context()
+    day = as_of or today()
     with Session(engine) as s:
         holds = active_holds(s)
         rows = inventory(s, register)
@@ -57,7 +59,7 @@ def list_records(as_of: date | None, expired: bool) -> None:
 
 
 @records.command("dispose")
-@click.option("--as-of", callback=_date, default=None, help="judge expiry on this day; default today (WIB)")
+@click.option("--as-of", callback=date_option, default=None, help="judge expiry on this day; default today (WIB)")
 @click.option("--dry-run", is_flag=True, help="list what would be disposed of; change nothing")
 @click.option("--as", "person", default=None, help="person id disposing (required unless --dry-run)")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -65,13 +67,13 @@ def dispose(as_of: date | None, dry_run: bool, person: str | None, fmt: str) -> 
     """Dispose of expired records (legal holds honoured), one disposal-log entry each."""
     from kawal.records.disposal import dispose_expired
 
-    register, engine = _context()
+    register, engine = store_context()
     if not dry_run:
         if person is None:
             raise KawalError("a real disposal says who disposes: --as PERSON (or try --dry-run first)")
         if register.people.person(person) is None:
             raise KawalError(f"--as {person!r} is not among the people in kpi_rules/people.yaml")
-    result = dispose_expired(engine, register, as_of or _today(), dry_run=dry_run, actor=person or "kawal")
+    result = dispose_expired(engine, register, as_of or today(), dry_run=dry_run, actor=person or "kawal")
     if fmt == "json":
         click.echo(json.dumps(result.summary(), indent=2, ensure_ascii=False))
         return
@@ -96,7 +98,7 @@ def hold(record_type: str, ref_pattern: str, reason: str, person: str) -> None:
     from kawal.records.disposal import place_hold
     from kawal.store import session_scope
 
-    register, engine = _context()
+    register, engine = store_context()
     with session_scope(engine) as s:
         h = place_hold(s, register, person, record_type, ref_pattern, reason)
         click.echo(f"legal hold {h.id}: {h.record_type} {h.ref_pattern}")
@@ -110,7 +112,7 @@ def release(hold_id: int, person: str) -> None:
     from kawal.records.disposal import release_hold
     from kawal.store import session_scope
 
-    register, engine = _context()
+    register, engine = store_context()
     with session_scope(engine) as s:
         h = release_hold(s, register, hold_id, person)
         click.echo(f"legal hold {h.id} dilepas oleh {h.released_by}")
@@ -123,7 +125,7 @@ def holds() -> None:
 
     from kawal.records.disposal import active_holds
 
-    _register, engine = _context()
+    _register, engine = store_context()
     with Session(engine) as s:
         found = active_holds(s)
     for h in found:
@@ -141,7 +143,7 @@ def log() -> None:
     from kawal.settings import in_site_time
     from kawal.store.models import DisposalLog
 
-    _register, engine = _context()
+    _register, engine = store_context()
     with Session(engine) as s:
         entries = s.scalars(select(DisposalLog).order_by(DisposalLog.id)).all()
     for e in entries:
@@ -181,7 +183,7 @@ def audit_pack(month: str, out: Path | None) -> None:
         first = parse_month(month)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    register, engine = _context()
+    register, engine = store_context()
     pack = build_audit_pack(engine, register, first, out)
     click.echo(f"wrote {pack.path} ({len(pack.manifest['files'])} files)")
     for line in pack.manifest["absent"]:

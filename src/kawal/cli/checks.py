@@ -13,7 +13,7 @@ def checks() -> None:
 @checks.command("suites")
 def suites() -> None:
     """Rewrite great_expectations/gx/ (suites, validation definitions) from the canonical layouts;
-    commit the result. Run after changing a layout in kawal.ingest.sources."""
+    commit the result. Run after changing a layout in kawal.sources."""
     from kawal.checks.suites import gx_root, write_suites
 
     names = write_suites()
