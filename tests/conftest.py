@@ -22,6 +22,9 @@ from kawal.airflow_env import embedded_airflow_env  # noqa: E402  (needs nothing
 
 os.environ.update(embedded_airflow_env(_SESSION_HOME))
 os.environ.pop("KAWAL_DB_URL", None)
+# The site clock is pinned (kawal.settings.now_site): "today" in the CLI, the board and the review is
+# the same on every run, so no verdict depends on the day the suite runs.
+os.environ["KAWAL_NOW"] = "2026-12-01T09:00:00+07:00"
 os.environ.pop("AIRFLOW_CONN_KAWAL_DB", None)
 
 REPO = Path(__file__).resolve().parents[1]

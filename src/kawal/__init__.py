@@ -4,4 +4,14 @@ DAG files in ``dags/`` only wire the functions of this package together; everyth
 tested without Airflow (KPI maths, ingestion checks, the store) lives here.
 """
 
-__version__ = "0.1.0"
+
+def __getattr__(name: str) -> str:
+    # one version, pyproject.toml's, read only when asked: DAG files import this package every 30 s
+    if name != "__version__":
+        raise AttributeError(name)
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kawal")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"

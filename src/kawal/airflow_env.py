@@ -30,7 +30,7 @@ def embedded_airflow_env(kawal_home: Path) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(repo_root() / "plugins"),
-        "GX_ANALYTICS_ENABLED": "false",  # no network on these machines (STACK-NOTES)
+        "GX_ANALYTICS_ENABLED": "false",  # no network on these machines (docs/STACK-NOTES.md)
         "KAWAL_RULES_DIR": os.environ.get("KAWAL_RULES_DIR", str(repo_root() / "kpi_rules")),
         "KAWAL_MAPPINGS_DIR": os.environ.get("KAWAL_MAPPINGS_DIR", str(repo_root() / "mappings")),
     }

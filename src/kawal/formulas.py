@@ -1,7 +1,7 @@
 """Formula kinds: pure functions from a source's canonical rows to (numerator, denominator).
 
 Each returns :class:`Components`, never a ratio: the store keeps both so that any period's value is
-Σnumerator/Σdenominator (PRODUCT.md). A KPI in ``kpi_rules/register.yaml`` names a kind and its
+Σnumerator/Σdenominator (docs/PRODUCT.md). A KPI in ``kpi_rules/register.yaml`` names a kind and its
 parameters; most KPIs use the generic kinds (``ratio_of_sums``, ``mean``, ``share``) with a
 filter, so a new KPI is a register entry only. A new kind is one function here, its params model,
 one line in :data:`FORMULA_KINDS`, and its test.

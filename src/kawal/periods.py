@@ -1,7 +1,7 @@
 """Which calendar day or month a DAG run is about.
 
 Airflow 3 cron schedules use ``CronTriggerTimetable``: the logical date is the trigger time and the
-data interval is not a calendar period (STACK-NOTES "Airflow 3"). So each DAG derives its period
+data interval is not a calendar period (docs/STACK-NOTES.md "Airflow 3"). So each DAG derives its period
 from the logical date in the site's timezone (WIB) instead of from the data interval.
 """
 

@@ -1,6 +1,6 @@
 """Where Kawal keeps its files and its store, resolved from the environment at call time.
 
-Nothing here is read at import time so DAG files stay cheap to parse (STYLE.md practice 2).
+Nothing here is read at import time so DAG files stay cheap to parse (docs/STYLE.md practice 2).
 
 - ``KAWAL_HOME``: the one git-ignored output folder (landing data, SQLite store, PDFs, mail).
   Defaults to ``./var`` under the working directory; the Makefile sets it to the repo's ``var/``.
@@ -16,7 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-#: The site's timezone: the work instruction's center works in WIB (PRODUCT.md "Who uses it").
+from kawal.errors import KawalError
+
+#: The site's timezone: the work instruction's center works in WIB (docs/PRODUCT.md "Who uses it").
 #: One truth, shared with the DAG schedules (CronTriggerTimetable(..., timezone="Asia/Jakarta")).
 SITE_TZ = ZoneInfo("Asia/Jakarta")
 
@@ -24,7 +26,21 @@ STORE_CONN_ID = "kawal_db"
 
 
 def now_site() -> datetime:
-    """The site clock: now in the site's time zone (every "today" of the CLI, the board and the review)."""
+    """The site clock: now in the site's time zone (every "today" of the CLI, the board and the review).
+
+    ``KAWAL_NOW`` (an ISO 8601 time with its offset) pins it: the test suite sets it so a test's
+    verdict does not depend on the day it runs (a due date "in the future" stays so), and a replay
+    of a past day can run as of that day.
+    """
+    pinned = os.environ.get("KAWAL_NOW")
+    if pinned:
+        try:
+            moment = datetime.fromisoformat(pinned)
+        except ValueError:
+            raise KawalError(f"KAWAL_NOW={pinned!r} is not an ISO 8601 time (e.g. 2026-12-01T09:00:00+07:00)") from None
+        if moment.tzinfo is None:
+            raise KawalError(f"KAWAL_NOW={pinned!r} needs its UTC offset (e.g. +07:00)")
+        return moment.astimezone(SITE_TZ)
     return datetime.now(SITE_TZ)
 
 

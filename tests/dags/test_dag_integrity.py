@@ -9,7 +9,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 DAG_FILES = sorted((REPO / "dags").glob("*.py"))
-#: Imports the scheduler must not pay for every 30 s (STYLE.md practice 2): they go inside tasks.
+#: Imports the scheduler must not pay for every 30 s (docs/STYLE.md practice 2): they go inside tasks.
 HEAVY_MODULES = {
     "pandas",
     "numpy",

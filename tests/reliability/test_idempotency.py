@@ -1,6 +1,6 @@
 """Idempotency (issue #11): re-runs, a month backfilled twice, two days at once.
 
-Every task is one idempotent step over one day (STYLE.md practice 3; work instruction §5.3 asks for
+Every task is one idempotent step over one day (docs/STYLE.md practice 3; work instruction §5.3 asks for
 one ticket per miss, ISO 9001 7.5 for records that are not duplicated): re-running it must leave
 the store identical — the digest of every table, ids and timestamps included — open no ticket and
 send no mail.

@@ -1,4 +1,4 @@
-"""A month's value is Σnumerator / Σdenominator of its days, whatever the daily split (PRODUCT.md).
+"""A month's value is Σnumerator / Σdenominator of its days, whatever the daily split (docs/PRODUCT.md).
 
 Property: take random rows of a source and scatter them over the days of a month; compute each day
 with ``kpi_day_rows`` and store it with ``replace_period_values``, roll the month up from the store

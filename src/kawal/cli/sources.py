@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
 
+from kawal.cli.context import today
 from kawal.errors import KawalError, SourceFileError
 
 
@@ -84,7 +84,7 @@ def check(mapping: Path, export: Path, day: object) -> None:
     register = load_register()
     kpis = register.for_source(m.source)
     click.echo(f"KPI components this export gives ({len(kpis)} KPI(s), overall):")
-    for row in kpi_day_rows(kpis, rows, date.today(), None):
+    for row in kpi_day_rows(kpis, rows, business_day or today(), None):
         if row.scope == "all":
             kpi = register.kpi(row.kpi_id)
             value = "—" if row.value is None else f"{row.value:.2f} {kpi.unit.label_id}"

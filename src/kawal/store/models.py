@@ -1,7 +1,7 @@
 """Tables of Kawal's store.
 
 Natural keys make every write an upsert, so a re-run of a day leaves the same rows
-(idempotent by construction, STYLE.md practice 3):
+(idempotent by construction, docs/STYLE.md practice 3):
 
 - a KPI value is keyed by KPI × period type × period start × scope;
 - an ingestion batch by source × business day × file checksum (a corrected re-delivery of a day is a
@@ -65,7 +65,7 @@ class IngestionBatch(Base):
 
 
 class KpiValue(Base):
-    """A KPI for one period and scope, kept as numerator and denominator (PRODUCT.md: a month's value
+    """A KPI for one period and scope, kept as numerator and denominator (docs/PRODUCT.md: a month's value
     is Σnumerator/Σdenominator, never the mean of daily ratios)."""
 
     __tablename__ = "kpi_value"

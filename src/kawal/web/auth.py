@@ -1,6 +1,6 @@
 """Who is asking, and may they: the Airflow session mapped to a person of the register.
 
-Airflow mounts plugin FastAPI apps *without* its own auth (STACK-NOTES), so every request of the
+Airflow mounts plugin FastAPI apps *without* its own auth (docs/STACK-NOTES.md), so every request of the
 board is checked here:
 
 - **Identity**: the Airflow UI keeps the user's JWT in the ``_token`` cookie (or an API client sends it

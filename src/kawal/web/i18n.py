@@ -10,7 +10,7 @@ from kawal.reports.labels import LABELS as REPORT_LABELS
 from kawal.reports.labels import LOCALES
 
 LANGS = ("id", "en")
-DEFAULT_LANG = "id"  # the site works in Indonesian (PRODUCT.md); English where labels exist
+DEFAULT_LANG = "id"  # the site works in Indonesian (docs/PRODUCT.md); English where labels exist
 
 _WORDS: dict[str, dict[str, str]] = {
     "id": {
