@@ -11,17 +11,14 @@ from sqlalchemy import func, select
 
 from kawal.defects.calendar import add_working_days, is_working_day
 from kawal.defects.lifecycle import PlannedAction, Refused
-from kawal.defects.tickets import (
-    analyse,
-    close,
-    decide,
-    effectiveness,
+from kawal.defects.monitoring import (
     escalate,
     open_or_update_defects,
     record_data_incident,
     review_repeats_and_effectiveness,
-    verify,
 )
+from kawal.defects.tickets import effectiveness
+from kawal.defects.workflow import analyse, close, decide, verify
 from kawal.kpis.values import KpiValueRow
 from kawal.notify.outbox import deliver_pending
 from kawal.register import load_register

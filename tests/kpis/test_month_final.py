@@ -120,7 +120,10 @@ def test_a_month_with_too_few_valid_days_is_final_but_not_evaluable(month_env: t
 
 
 def test_effectiveness_counts_final_months_with_a_missing_day(tmp_path: Path) -> None:
-    from kawal.defects.tickets import PlannedAction, analyse, decide, effectiveness, open_or_update_defects, verify
+    from kawal.defects.monitoring import open_or_update_defects
+    from kawal.defects.lifecycle import PlannedAction
+    from kawal.defects.tickets import effectiveness
+    from kawal.defects.workflow import analyse, decide, verify
 
     register = load_register(REPO / "kpi_rules")
     engine = engine_for(f"sqlite:///{tmp_path / 'k.db'}")

@@ -159,7 +159,7 @@ def test_pdf_reads_back_with_the_values_and_page_one_renders(store) -> None:  # 
 
 def test_people_input_renders_inert_and_nothing_outside_the_assets_is_fetched(store) -> None:  # type: ignore[no-untyped-def]
     from kawal.defects.lifecycle import PlannedAction
-    from kawal.defects.tickets import analyse, decide
+    from kawal.defects.workflow import analyse, decide
 
     hostile = "<script>alert(1)</script><img src=file:///etc/passwd>"
     with session_scope(store) as s:

@@ -82,7 +82,7 @@ def _expected_refs(home: Path) -> list[str]:
 def _decide_an_overdue_plan(home: Path) -> int:
     """A decided recovery plan whose action falls due before the meeting: an 'overdue action' item."""
     from kawal.defects.lifecycle import PlannedAction
-    from kawal.defects.tickets import analyse, decide
+    from kawal.defects.workflow import analyse, decide
     from kawal.store import engine_for, session_scope
 
     (t,) = sql_rows(home, "SELECT id, responsible FROM defect_ticket WHERE kind='kpi_defect' ORDER BY id LIMIT 1")

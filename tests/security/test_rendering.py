@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from kawal.defects.lifecycle import PlannedAction
-from kawal.defects.tickets import analyse, decide, open_or_update_defects
+from kawal.defects.monitoring import open_or_update_defects
+from kawal.defects.workflow import analyse, decide
 from kawal.kpis.values import KpiValueRow
 from kawal.notify.outbox import Mail, render
 from kawal.register import load_register

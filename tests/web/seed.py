@@ -10,7 +10,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from kawal.defects.tickets import analyse, open_or_update_defects
+from kawal.defects.monitoring import open_or_update_defects
+from kawal.defects.workflow import analyse
 from kawal.kpis.evaluation import evaluate_row
 from kawal.kpis.rollup import RollupRule, month_rollup
 from kawal.kpis.values import KpiValueRow

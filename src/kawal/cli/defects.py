@@ -156,7 +156,7 @@ def _act(fn, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
 @click.option("--recommendation", required=True)
 def analyse_cmd(ticket_id: int, person: str, root_cause: str, coordinated_with: str, recommendation: str) -> None:
     """The PIC's analysis and recommendation (§5.3.1)."""
-    from kawal.defects.tickets import analyse
+    from kawal.defects.workflow import analyse
 
     _act(
         analyse,
@@ -190,7 +190,7 @@ def _planned(kind: str, text: str):  # type: ignore[no-untyped-def]
 @click.option("--preventive", multiple=True, help="preventive: 'description|owner|YYYY-MM-DD'")
 def decide_cmd(ticket_id: int, person: str, actions: tuple[str, ...], preventive: tuple[str, ...]) -> None:
     """The Accountable's recovery plan (§5.3.2)."""
-    from kawal.defects.tickets import decide
+    from kawal.defects.workflow import decide
 
     plan = [_planned("curative", a) for a in actions] + [_planned("preventive", p) for p in preventive]
     _act(decide, ticket_id, person, plan, today=today())
@@ -203,7 +203,7 @@ def decide_cmd(ticket_id: int, person: str, actions: tuple[str, ...], preventive
 @click.option("--note", default="")
 def verify_cmd(ticket_id: int, person: str, done_on: str | None, note: str) -> None:
     """Curative actions carried out: the effectiveness monitoring starts on the day they were done."""
-    from kawal.defects.tickets import verify
+    from kawal.defects.workflow import verify
 
     now = today()
     try:
@@ -221,7 +221,7 @@ def verify_cmd(ticket_id: int, person: str, done_on: str | None, note: str) -> N
 @click.option("--note", default="")
 def close_cmd(ticket_id: int, person: str, note: str) -> None:
     """Close after the effectiveness check."""
-    from kawal.defects.tickets import close
+    from kawal.defects.workflow import close
 
     _act(close, ticket_id, person, note=note)
 

@@ -142,7 +142,7 @@ def _quarantine(
     """Keep the bad delivery out of the KPIs: quarantine it, store the day's KPIs of the source as
     not_evaluable (unless an earlier loaded delivery of the day stays in force), roll the month up
     again, and record the data incident. Idempotent."""
-    from kawal.defects.tickets import record_data_incident
+    from kawal.defects.monitoring import record_data_incident
 
     if batch is not None and (batch.state != "quarantined" or batch.reason != problem):
         batch.state, batch.reason = "quarantined", problem
@@ -249,7 +249,7 @@ def open_defects_for_day(day: date, *, store_url: str | None = None) -> dict:
     notices and escalations — as of the run date (the day after ``day``). Idempotent."""
     from sqlalchemy import select
 
-    from kawal.defects.tickets import escalate, open_or_update_defects, review_repeats_and_effectiveness
+    from kawal.defects.monitoring import escalate, open_or_update_defects, review_repeats_and_effectiveness
 
     register = load_register()
     engine = engine_for(store_url)

@@ -237,7 +237,7 @@ def create_app() -> FastAPI:
                 "(field airflow_user, or a person id equal to the login)",
                 ticket_id,
             )
-        from kawal.defects import tickets
+        from kawal.defects import workflow
         from kawal.defects.lifecycle import Refused
         from kawal.store import session_scope
 
@@ -247,7 +247,7 @@ def create_app() -> FastAPI:
         def apply() -> str:
             with session_scope(engine) as session:
                 if action == "analyse":
-                    t = tickets.analyse(
+                    t = workflow.analyse(
                         session,
                         register,
                         ticket_id,
@@ -257,12 +257,12 @@ def create_app() -> FastAPI:
                         recommendation=_text(form, "recommendation"),
                     )
                 elif action == "decide":
-                    t = tickets.decide(session, register, ticket_id, person, _planned_actions(form), _today())
+                    t = workflow.decide(session, register, ticket_id, person, _planned_actions(form), _today())
                 elif action == "verify":
                     done_on = _form_date(form, "done_on") or _today()
-                    t = tickets.verify(session, register, ticket_id, person, done_on, _text(form, "note"))
+                    t = workflow.verify(session, register, ticket_id, person, done_on, _text(form, "note"))
                 else:
-                    t = tickets.close(session, register, ticket_id, person, _text(form, "note"))
+                    t = workflow.close(session, register, ticket_id, person, _text(form, "note"))
                 return t.state
 
         try:
