@@ -120,8 +120,8 @@ def test_a_month_with_too_few_valid_days_is_final_but_not_evaluable(month_env: t
 
 
 def test_effectiveness_counts_final_months_with_a_missing_day(tmp_path: Path) -> None:
-    from kawal.defects.monitoring import open_or_update_defects
     from kawal.defects.lifecycle import PlannedAction
+    from kawal.defects.monitoring import open_or_update_defects
     from kawal.defects.tickets import effectiveness
     from kawal.defects.workflow import analyse, decide, verify
 

@@ -293,15 +293,8 @@ def test_bad_input_is_one_clear_line(demo_home: Path, args: tuple[str, ...], mes
 
 def test_minutes_on_sqlite_and_postgresql(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The model helpers on both stores: a month with no data still gets minutes, an action and its status."""
-    from kawal.review.minutes import (
-        actions_for_report,
-        add_action,
-        draft_minutes,
-        finalize,
-        mark_done,
-        record_item,
-        set_attendees,
-    )
+    from kawal.review.actions import actions_for_report, mark_done
+    from kawal.review.minutes import add_action, draft_minutes, finalize, record_item, set_attendees
     from kawal.store import engine_for, session_scope
 
     monkeypatch.setenv("KAWAL_DB_URL", store_url)

@@ -32,7 +32,8 @@ def review() -> None:
 @click.option("--place", default=None, help="where the meeting is held")
 def new(month: date, person: str, meeting_date: date | None, place: str | None) -> None:
     """Draft the minutes of MONTH, pre-filled with its defects, repeat breaches, overdue actions, KPIs at risk."""
-    from kawal.review.minutes import document_number, draft_minutes
+    from kawal.review.minutes import draft_minutes
+    from kawal.review.terms import document_number
     from kawal.store import session_scope
 
     register, engine = store_context()
@@ -139,7 +140,8 @@ def action(
     month: date, person: str, kind: str, what: str, owner: str, due: date, item_number, ticket_id, kpi_id
 ) -> None:  # type: ignore[no-untyped-def]
     """Record an action decided in the review (linked to a defect ticket or KPI)."""
-    from kawal.review.minutes import ACTION_KIND_LABEL, add_action
+    from kawal.review.minutes import add_action
+    from kawal.review.terms import ACTION_KIND_LABEL
     from kawal.store import session_scope
 
     register, engine = store_context()
@@ -165,7 +167,8 @@ def action(
 @AS
 def finalize_cmd(month: date, person: str) -> None:
     """Freeze the open minutes (or addendum): no edits after, only a new addendum."""
-    from kawal.review.minutes import document_number, finalize
+    from kawal.review.minutes import finalize
+    from kawal.review.terms import document_number
     from kawal.store import session_scope
 
     register, engine = store_context()
@@ -181,7 +184,8 @@ def finalize_cmd(month: date, person: str) -> None:
 @click.option("--meeting-date", callback=date_option, default=None, help="YYYY-MM-DD; default today (WIB)")
 def addendum_cmd(month: date, person: str, reason: str, meeting_date: date | None) -> None:
     """Open an addendum to the finalized minutes of MONTH (the only way to change them)."""
-    from kawal.review.minutes import addendum, document_number
+    from kawal.review.minutes import addendum
+    from kawal.review.terms import document_number
     from kawal.store import session_scope
 
     register, engine = store_context()
@@ -197,7 +201,7 @@ def addendum_cmd(month: date, person: str, reason: str, meeting_date: date | Non
 @click.option("--note", default=None)
 def done(action_id: int, person: str, done_on: date | None, note: str | None) -> None:
     """Report a decided action done (its status shows in the next monthly report)."""
-    from kawal.review.minutes import mark_done
+    from kawal.review.actions import mark_done
     from kawal.store import session_scope
 
     register, engine = store_context()

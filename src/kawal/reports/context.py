@@ -287,7 +287,7 @@ def build_context(
             }
         )
 
-    from kawal.review.minutes import actions_for_report
+    from kawal.review.actions import actions_for_report
 
     with Session(engine) as s:
         review_actions = actions_for_report(s, register, first, generated_at.date())

@@ -13,14 +13,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from kawal.register import Register
-from kawal.review.minutes import (
-    ACTION_KIND_LABEL,
-    ITEM_KIND_LABEL,
-    STATUS_LABEL,
-    action_status,
-    content,
-    documents,
-)
+from kawal.review.actions import action_status
+from kawal.review.minutes import content, documents
+from kawal.review.terms import ACTION_KIND_LABEL, ITEM_KIND_LABEL, STATUS_LABEL
 from kawal.settings import in_site_time, kawal_home
 from kawal.store.models import ReviewAction
 
