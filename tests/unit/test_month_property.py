@@ -36,7 +36,7 @@ from tests.properties import budget
 
 REPO = Path(__file__).resolve().parents[2]
 REGISTER = load_register(REPO / "kpi_rules")
-EXAMPLES = budget(200, slow_ok=True)
+EXAMPLES = budget(100, slow_ok=True)  # make fuzz: 1,000 fresh examples
 
 DayRows = dict[date, list[tuple]]
 #: KPIs whose denominator is a stock (averaged over the days covered); every other KPI is a flow
