@@ -53,6 +53,16 @@ def in_site_time(moment: datetime) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(SITE_TZ)
 
 
+def rules_dir() -> Path:
+    """The register folder (``KAWAL_RULES_DIR``; default ``./kpi_rules``)."""
+    return Path(os.environ.get("KAWAL_RULES_DIR", Path.cwd() / "kpi_rules")).resolve()
+
+
+def mappings_dir() -> Path:
+    """The active export mappings (``KAWAL_MAPPINGS_DIR``; default ``./mappings``; ``*.yaml`` at its top)."""
+    return Path(os.environ.get("KAWAL_MAPPINGS_DIR", Path.cwd() / "mappings")).resolve()
+
+
 def reports_dir() -> Path:
     """Templates and static assets of the report and the minutes (``KAWAL_REPORTS_DIR`` for a site's own)."""
     from kawal.airflow_env import repo_root

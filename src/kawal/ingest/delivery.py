@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kawal.errors import SourceFileError
-from kawal.ingest.mapping import active_mapping, apply_mapping, load_mapping, mappings_dir, read_export, read_mapped
+from kawal.ingest.mapping import active_mapping, apply_mapping, load_mapping, read_export, read_mapped
+from kawal.settings import mappings_dir
 from kawal.sources import SOURCES
 
 if TYPE_CHECKING:

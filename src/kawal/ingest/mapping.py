@@ -20,7 +20,6 @@ source's landing files through it. ``mappings/examples/`` holds templates that a
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -31,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from kawal.errors import KawalError, SourceFileError
 from kawal.ingest.readers import check_rows, read_csv_strings, redacted
+from kawal.settings import mappings_dir
 from kawal.sources import SOURCES, source_spec
 
 if TYPE_CHECKING:
@@ -120,10 +120,6 @@ class Mapping(BaseModel):
 
     def day_file(self, landing: Path, day: date) -> Path:
         return landing / self.name / self.file.pattern.format(date=day)
-
-
-def mappings_dir() -> Path:
-    return Path(os.environ.get("KAWAL_MAPPINGS_DIR", Path.cwd() / "mappings")).resolve()
 
 
 def load_mapping(path: Path) -> Mapping:

@@ -155,9 +155,10 @@ def _sha256(data: bytes) -> str:
 
 def build_audit_pack(engine: Engine, register: Register, first: date, out: Path | None = None) -> AuditPack:
     """Write the month's audit pack (replacing an earlier one of the same name) and return its manifest."""
-    from kawal.records.retention import RETENTION_FILE, rules_dir
+    from kawal.records.retention import RETENTION_FILE
     from kawal.review.minutes import verify_frozen
     from kawal.review.render import minutes_context, render_minutes_pdf
+    from kawal.settings import rules_dir
 
     home = kawal_home()
     month = first.strftime("%Y-%m")

@@ -58,15 +58,10 @@ class RetentionTable(BaseModel):
         return record_date.replace(year=year, day=min(record_date.day, calendar.monthrange(year, record_date.month)[1]))
 
 
-def rules_dir() -> Path:
-    from kawal.register.check import rules_dir as register_dir
-
-    return register_dir()
-
-
 def load_retention(path: Path | None = None) -> RetentionTable:
     """The retention table, or one clear :class:`KawalError` naming the file, the entry and the field."""
-    from kawal.config import ConfigError, load_yaml
+    from kawal.config import ConfigError, load_yaml, schema_problems
+    from kawal.settings import rules_dir
 
     path = path or rules_dir() / RETENTION_FILE
     shown = str(path)
@@ -79,13 +74,13 @@ def load_retention(path: Path | None = None) -> RetentionTable:
     try:
         table = RetentionTable.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = err["loc"]
-        if len(loc) >= 2 and loc[0] == "record_types":
-            where = f"record type {loc[1]}" + (f" field {'.'.join(map(str, loc[2:]))}" if len(loc) > 2 else "")
+        field, what = next(schema_problems(exc))
+        parts = field.split(".")
+        if len(parts) >= 2 and parts[0] == "record_types":
+            where = f"record type {parts[1]}" + (f" field {'.'.join(parts[2:])}" if len(parts) > 2 else "")
         else:
-            where = "field " + ".".join(map(str, loc))
-        raise KawalError(f"{shown}: {where}: {err['msg']}") from None
+            where = f"field {field}"
+        raise KawalError(f"{shown}: {where}: {what}") from None
     unknown = sorted(set(table.record_types) - set(RECORD_TYPES))
     if unknown:
         raise KawalError(f"{shown}: record type {unknown[0]}: unknown (Kawal keeps: {', '.join(RECORD_TYPES)})")

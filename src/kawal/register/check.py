@@ -3,7 +3,6 @@ is wrong (``kawal rules check`` prints them all; the pipeline refuses to run on 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from kawal.config import ConfigError, load_yaml, one_line, schema_problems, shown_path
 from kawal.errors import KawalError
 from kawal.register.model import Direction, Kpi, People, Register, Revision
+from kawal.settings import rules_dir
 
 PEOPLE_FILE = "people.yaml"
 REGISTER_FILE = "register.yaml"
@@ -31,10 +31,6 @@ class Problem:
 
 def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-def rules_dir() -> Path:
-    return Path(os.environ.get("KAWAL_RULES_DIR", Path.cwd() / "kpi_rules")).resolve()
 
 
 def _shown(path: Path) -> str:
