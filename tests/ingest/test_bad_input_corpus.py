@@ -5,6 +5,7 @@ is recorded for data engineering. Other good inputs that look odd must pass."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from kawal.errors import SourceFileError
-from kawal.pipeline.daily import ingest_source_day
+from kawal.pipeline.daily import ingest_source_day, open_defects_for_day
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "fixtures" / "bad_inputs"
@@ -73,6 +74,7 @@ def test_bad_input_is_one_clear_line_and_nothing_is_stored(case: Path, env, tmp_
 
     with pytest.raises(SourceFileError) as err:
         ingest_source_day(source, DAY)
+    open_defects_for_day(DAY)  # the defects step opens the data incident from what ingest recorded
 
     message = str(err.value)
     assert "\n" not in message and message.startswith(str(target))
@@ -97,6 +99,15 @@ def test_bad_input_is_one_clear_line_and_nothing_is_stored(case: Path, env, tmp_
 def test_missing_delivery_is_a_data_incident_too(env) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SourceFileError, match="no interactions file delivered for 2026-10-01"):
         ingest_source_day("interactions", DAY)
+    engine = create_engine(os.environ["KAWAL_DB_URL"])
+    with engine.connect() as conn:  # ingest records what it found, and opens no ticket itself
+        assert conn.execute(text("SELECT count(*) FROM defect_ticket")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM notification")).scalar() == 0
+    open_defects_for_day(DAY)
+    with engine.connect() as conn:
+        (note,) = conn.execute(text("SELECT note FROM defect_occurrence WHERE kind = 'data_incident'")).one()
+    engine.dispose()
+    assert note == "no interactions file delivered for 2026-10-01"  # what ingest found, word for word
 
 
 @pytest.mark.parametrize(

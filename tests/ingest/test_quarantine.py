@@ -129,9 +129,10 @@ def test_rerunning_a_quarantined_day_changes_nothing(landing: Path, tmp_path: Pa
     url = f"sqlite:///{tmp_path / 'kawal.db'}"
     day = FIRST
     deliver(landing, day, calls(day, 1200, last_hour=13))  # the export job died at 13:00
-    for _ in range(2):
+    for _ in range(2):  # the day's ingest and defects steps, run twice
         with pytest.raises(SourceFileError, match=r"freshness: the last arrived_at is 13:00 WIB"):
             ingest_source_day("interactions", day, landing=landing, store_url=url)
+        open_defects_for_day(day, store_url=url)
         snapshot = [
             query(url, f"SELECT * FROM {table} ORDER BY id")  # fixed table names
             for table in ("ingestion_batch", "kpi_value", "defect_ticket", "defect_occurrence", "notification")

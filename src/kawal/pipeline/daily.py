@@ -139,11 +139,10 @@ def _record_batch(
 def _quarantine(
     session: Session, register: Register, source: str, day: date, batch: IngestionBatch | None, problem: str
 ) -> None:
-    """Keep the bad delivery out of the KPIs: quarantine it, store the day's KPIs of the source as
-    not_evaluable (unless an earlier loaded delivery of the day stays in force), roll the month up
-    again, and record the data incident. Idempotent."""
-    from kawal.defects.monitoring import record_data_incident
-
+    """Keep the bad delivery out of the KPIs: quarantine it and store the day's KPIs of the source as
+    not_evaluable with the reason (unless an earlier loaded delivery of the day stays in force), the
+    month rolled up again. Idempotent. The data incident is the defects step's job
+    (:func:`open_defects_for_day` finds the day's problems in what is recorded here)."""
     if batch is not None and (batch.state != "quarantined" or batch.reason != problem):
         batch.state, batch.reason = "quarantined", problem
     in_force = session.scalars(
@@ -151,10 +150,9 @@ def _quarantine(
             IngestionBatch.source == source, IngestionBatch.business_date == day, IngestionBatch.state == "loaded"
         )
     ).first()
-    note = problem
     if in_force is None:
         kpis = register.for_source(source)
-        reason = f"data {source} {day.isoformat()} dikarantina: {problem}"[:2000]
+        reason = quarantine_reason(source, day, problem)
         rows = [
             KpiValueRow(
                 kpi_id=k.id,
@@ -172,9 +170,52 @@ def _quarantine(
             for k in kpis
         ]
         _store_day_and_month(session, register, source, kpis, day, rows)
-    else:
-        note = f"{problem} (the values of batch {in_force.id}, delivered earlier, stay in force)"
-    record_data_incident(session, register, source, day, note, as_of=day + timedelta(days=1))
+
+
+def quarantine_reason(source: str, day: date, problem: str) -> str:
+    """The reason stored on a day's not-evaluable values: which delivery, and what was wrong."""
+    return f"{_reason_prefix(source, day)}{problem}"[:2000]
+
+
+def _reason_prefix(source: str, day: date) -> str:
+    return f"data {source} {day.isoformat()} dikarantina: "
+
+
+def delivery_problems(session: Session, register: Register, day: date) -> list[tuple[str, str]]:
+    """``(source, problem)`` for each source of the register whose delivery of ``day`` was recorded
+    as bad (a quarantined batch still in the day) or missing (its values stored not evaluable with
+    no batch): what the ingest step recorded, for the defects step to open data incidents from."""
+    out = []
+    for source in sorted({k.source for k in register.kpis}):
+        batches = session.scalars(
+            select(IngestionBatch)
+            .where(
+                IngestionBatch.source == source,
+                IngestionBatch.business_date == day,
+                IngestionBatch.state != "superseded",
+            )
+            .order_by(IngestionBatch.id)
+        ).all()
+        quarantined = [b for b in batches if b.state == "quarantined"]
+        loaded = [b for b in batches if b.state == "loaded"]
+        if quarantined:
+            problem = quarantined[-1].reason or "quarantined"
+            if loaded:
+                problem = f"{problem} (the values of batch {loaded[0].id}, delivered earlier, stay in force)"
+            out.append((source, problem))
+        elif not batches:
+            reason = session.scalars(
+                select(KpiValue.reason).where(
+                    KpiValue.kpi_id.in_([k.id for k in register.for_source(source)]),
+                    KpiValue.period_type == "day",
+                    KpiValue.period_start == day,
+                    KpiValue.days_covered == 0,
+                    KpiValue.batch_id.is_(None),
+                )
+            ).first()
+            if reason:
+                out.append((source, reason.removeprefix(_reason_prefix(source, day))))
+    return out
 
 
 def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url: str | None = None) -> dict:
@@ -245,11 +286,17 @@ def _store_day_and_month(
 
 
 def open_defects_for_day(day: date, *, store_url: str | None = None) -> dict:
-    """Tickets for the day's breaches (and the month's, once complete), the repeat rule, effectiveness
-    notices and escalations — as of the run date (the day after ``day``). Idempotent."""
+    """Data incidents for the day's bad or missing deliveries, tickets for the day's breaches (and
+    the month's, once final), the repeat rule, effectiveness notices and escalations — as of the run
+    date (the day after ``day``). Idempotent."""
     from sqlalchemy import select
 
-    from kawal.defects.monitoring import escalate, open_or_update_defects, review_repeats_and_effectiveness
+    from kawal.defects.monitoring import (
+        escalate,
+        open_or_update_defects,
+        record_data_incident,
+        review_repeats_and_effectiveness,
+    )
 
     register = load_register()
     engine = engine_for(store_url)
@@ -263,7 +310,13 @@ def open_defects_for_day(day: date, *, store_url: str | None = None) -> dict:
             )
             .order_by(KpiValue.kpi_id, KpiValue.period_type, KpiValue.scope)
         ).all()
-        touched = open_or_update_defects(session, register, [KpiValueRow.from_record(v) for v in stored], as_of)
+        # bad or missing deliveries first (as ingest recorded them): a data incident for data
+        # engineering, never a KPI defect (§5.3); then the day's and the month's breaches
+        touched = [
+            record_data_incident(session, register, source, day, problem, as_of=as_of).id
+            for source, problem in delivery_problems(session, register, day)
+        ]
+        touched += open_or_update_defects(session, register, [KpiValueRow.from_record(v) for v in stored], as_of)
         review_repeats_and_effectiveness(session, register, day)
         escalate(session, register, as_of)
     return {"business_date": day.isoformat(), "tickets_touched": sorted(set(touched))}
