@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kawal.errors import KawalError
+from kawal.kpis.day import OVERALL
 from kawal.register import Kpi, Period, Register
 from kawal.store.models import DefectOccurrence, DefectTicket, KpiValue
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     pass
 
 SEVERITIES = ("minor", "major", "critical")
-DEFECT_SCOPE = "all"  # defects are raised on the overall value; breakdowns show in the message
+DEFECT_SCOPE = OVERALL  # defects are raised on the overall value; breakdowns show in the message
 
 
 def active_key(kind: str, subject: str, scope: str) -> str:
