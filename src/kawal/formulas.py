@@ -77,7 +77,7 @@ class ScrParams(_Params):
     short_abandon_s: float = Field(5.0, ge=0, description="abandons after less than this wait are not offered")
 
     def columns(self) -> set[str]:
-        return super().columns() | {"outcome", "wait_s"}
+        return super().columns() | {"outcome", "wait_s", "short_abandon"}
 
 
 class InteractionParams(_Params):
@@ -178,22 +178,36 @@ def _calls(rows: pd.DataFrame) -> pd.Series:
     return rows["calls"] if "calls" in rows.columns else pd.Series(1.0, index=rows.index)
 
 
+def short_abandons(rows: pd.DataFrame, short_abandon_s: float) -> pd.Series:
+    """Which rows are short abandons: what the export says (``short_abandon``: 1 or 0), else a
+    *known* wait per interaction under ``short_abandon_s``. An unknown wait is never short: an
+    abandon Kawal cannot time counts as offered (issue #16: a blank wait read as 0 gave SCR 100 %)."""
+    import pandas as pd
+
+    said = rows["short_abandon"] if "short_abandon" in rows.columns else pd.Series(float("nan"), index=rows.index)
+    by_wait = said.isna() & (rows["wait_s"] / _calls(rows) < short_abandon_s)  # NaN < x is False
+    return rows["outcome"].eq("abandoned") & (said.eq(1) | by_wait)
+
+
 def success_call_ratio(rows: pd.DataFrame, p: ScrParams) -> Components:
     """Answered / (offered − short abandons): a caller who gave up within ``short_abandon_s`` seconds
     (misdial, instant hang-up) gave the center no real chance to answer. Counts are weighted by
-    ``calls`` (interval aggregates); a row's wait per interaction decides a short abandon."""
+    ``calls`` (interval aggregates). A short abandon is what the export says, else a known wait per
+    interaction under ``short_abandon_s`` (:func:`short_abandons`)."""
     rows = rows_in_scope(rows, p)
     calls = _calls(rows)
     answered = rows["outcome"].eq("answered")
-    short_abandoned = rows["outcome"].eq("abandoned") & (rows["wait_s"] / calls < p.short_abandon_s)
-    return Components(float(calls[answered].sum()), float(calls.sum() - calls[short_abandoned].sum()))
+    short = short_abandons(rows, p.short_abandon_s)
+    return Components(float(calls[answered].sum()), float(calls.sum() - calls[short].sum()))
 
 
 def response_time(rows: pd.DataFrame, p: InteractionParams) -> Components:
-    """Σ seconds waited by answered interactions / answered interactions (average speed of answer)."""
+    """Σ seconds waited by answered interactions / answered interactions (average speed of answer).
+    An answered interaction whose wait the export does not give is left out of both sums (it is
+    counted, and reported, by ``kawal sources check``), never taken as 0."""
     rows = rows_in_scope(rows, p)
-    answered = rows["outcome"].eq("answered")
-    return Components(float(rows.loc[answered, "wait_s"].sum()), float(_calls(rows)[answered].sum()))
+    timed = rows["outcome"].eq("answered") & rows["wait_s"].notna()
+    return Components(float(rows.loc[timed, "wait_s"].sum()), float(_calls(rows)[timed].sum()))
 
 
 def average_handling_time(rows: pd.DataFrame, p: InteractionParams) -> Components:

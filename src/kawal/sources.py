@@ -34,6 +34,9 @@ class Column:
     default: str = ""
     #: holds a keyed hash of a customer identifier (never the identifier itself); empty when unknown
     pseudonym: bool = False
+    #: an empty cell means *unknown* (kept as a missing number), never 0: e.g. the wait of an
+    #: abandoned call an export leaves blank. The formulas say what an unknown value counts as.
+    unknown_when_blank: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,9 @@ class SourceSpec:
         return tuple(c.name for c in self.columns if not c.optional)
 
 
-def _seconds(name: str, what: str) -> Column:
+def _seconds(name: str, what: str, *, unknown_when_blank: bool = False) -> Column:
     # one interaction or one day of a system/agent never lasts more than a day: 99999 s is a bad export
-    return Column(name, "number", f"{what}, seconds", minimum=0, maximum=86400)
+    return Column(name, "number", f"{what}, seconds", minimum=0, maximum=86400, unknown_when_blank=unknown_when_blank)
 
 
 SOURCES: dict[str, SourceSpec] = {
@@ -83,7 +86,11 @@ SOURCES: dict[str, SourceSpec] = {
                 Column("queue", "text", "queue / skill"),
                 Column("arrived_at", "text", "ISO 8601 timestamp of entering the queue"),
                 Column("outcome", "text", "answered or abandoned", frozenset({"answered", "abandoned"})),
-                _seconds("wait_s", "time in queue until answered or abandoned"),
+                _seconds(
+                    "wait_s",
+                    "time in queue until answered or abandoned; empty when the export does not know it",
+                    unknown_when_blank=True,
+                ),
                 _seconds("talk_s", "talk time"),
                 _seconds("hold_s", "hold time"),
                 _seconds("acw_s", "after-call work"),
@@ -94,6 +101,14 @@ SOURCES: dict[str, SourceSpec] = {
                     minimum=1,
                     optional=True,
                     default="1",
+                ),
+                Column(
+                    "short_abandon",
+                    "flag",
+                    "1 when the export itself counts the abandon as short, 0 when it says it is not; "
+                    "empty: the SCR's short_abandon_s decides on a known wait (an unknown wait is never short)",
+                    optional=True,
+                    unknown_when_blank=True,
                 ),
                 Column(
                     "customer_ref",

@@ -21,7 +21,7 @@ DAY = date(2026, 10, 1)
 WIB = ZoneInfo("Asia/Jakarta")
 # Four calls. By hand: answered C1 (wait 12, handling 180+30+20=230), C3 (wait 8, handling 300+0+10=310);
 # C2 abandoned after 40 s; C4 abandoned after 3 s (a short abandon, < 5 s).
-# SCR = 2 / (4 − 1) = 66.67 %; RT = (12 + 8) / 2 = 10 s; AHT = (230 + 310) / 2 = 270 s.
+# SCR = 2 / (4 − 1) = 66.6667 %; RT = (12 + 8) / 2 = 10 s; AHT = (230 + 310) / 2 = 270 s.
 CALLS = pd.DataFrame(
     {
         "CallId": ["C1", "C2", "C3", "C4"],
@@ -228,5 +228,5 @@ def test_sources_check_runs_the_suite_on_an_xlsx_export(tmp_path: Path) -> None:
     out = CliRunner().invoke(main, ["sources", "check", str(mapping), str(export), "--day", "2026-10-01"])
     assert out.exit_code == 0, out.output
     assert "4 row(s) after filters, all valid" in out.output and "all met" in out.output
-    assert "= 66.67 %" in out.output
+    assert "= 66.6667 %" in out.output
     assert not any(p in out.output for p in CALLS["Phone"])

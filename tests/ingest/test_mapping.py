@@ -63,6 +63,7 @@ def test_export_maps_to_canonical_rows(tmp_path: Path) -> None:
         "hold_s",
         "acw_s",
         "calls",
+        "short_abandon",
         "customer_ref",
     }  # the ANI (phone) column is gone: only its keyed hash is kept
     assert list(rows["calls"]) == [1.0] * 4
@@ -170,7 +171,7 @@ def test_sources_check_cli_reports_mapping_and_kpis(tmp_path: Path, monkeypatch:
     assert "customer_ref    ← ANI  (keyed hash)" in ok.output
     assert "GX suite interactions: " in ok.output and "all met" in ok.output
     assert "4 row(s) after filters, all valid" in ok.output
-    assert "= 66.67 %" in ok.output and "= 271.25 detik" in ok.output
+    assert "= 66.6667 %" in ok.output and "= 271.25 detik" in ok.output
     assert not any(phone in ok.output for phone in PHONES)
 
     bad = CliRunner().invoke(

@@ -84,8 +84,20 @@ def check(mapping: Path, export: Path, day: object) -> None:
     register = load_register()
     kpis = register.for_source(m.source)
     click.echo(f"KPI components this export gives ({len(kpis)} KPI(s), overall):")
-    for row in kpi_day_rows(kpis, rows, business_day or today(), None):
+    values = kpi_day_rows(kpis, rows, business_day or today(), None)
+    for row in values:
         if row.scope == "all":
             kpi = register.kpi(row.kpi_id)
-            value = "—" if row.value is None else f"{row.value:.2f} {kpi.unit.label_id}"
-            click.echo(f"  {row.kpi_id:<24} {row.numerator:>14.1f} / {row.denominator:<12.1f} = {value}")
+            value = "—" if row.value is None else f"{row.value:.6g} {kpi.unit.label_id}"
+            click.echo(f"  {row.kpi_id:<24} {row.numerator:>14g} / {row.denominator:<12g} = {value}")
+    from kawal.checks.plausibility import interaction_counts, warnings
+
+    counts = None
+    if m.source == "interactions" and not rows.empty:
+        scr = [k for k in kpis if k.formula.kind == "success_call_ratio"]
+        counts = interaction_counts(rows, *(k.params.short_abandon_s for k in scr[:1]))
+        click.echo("Counts:")
+        for line in counts.lines():
+            click.echo(f"  {line}")
+    for line in warnings(counts, values, {k.id: k.name_en for k in kpis}):
+        click.echo(f"WARNING: {line}")

@@ -10,7 +10,11 @@ same KPI values (tests/ingest/test_intervals.py shows it).
 
 What an interval report cannot say, and what Kawal assumes:
 - a short abandon is what the export counts as one (``short_abandoned``); Kawal's own
-  ``short_abandon_s`` applies to call-level data only. Without that column every abandon counts.
+  ``short_abandon_s`` applies to call-level data only. Without that column every abandon counts
+  (each expanded row says so in ``short_abandon``: 1 for the export's short abandons, 0 for the
+  rest), whatever the abandons' waits.
+- ``abandon_wait_s`` may be left unmapped (many reports do not give it): the abandoned rows' wait
+  is then unknown, which no KPI reads as 0.
 - offered − answered − abandoned (calls still queued at the interval's end, overflowed out) is
   checked (never negative) but counted in no KPI, as call-level data would not have those rows.
 """
@@ -48,7 +52,12 @@ INTERVAL_FIELDS: dict[str, IntervalField] = {
         IntervalField("abandoned", "interactions abandoned (short abandons included)"),
         IntervalField("short_abandoned", "abandons the export counts as short", required=False),
         IntervalField("answer_wait_s", "Σ seconds waited by the answered interactions"),
-        IntervalField("abandon_wait_s", "Σ seconds waited by the abandoned interactions"),
+        IntervalField(
+            "abandon_wait_s",
+            "Σ seconds waited by the abandoned interactions (unknown when absent)",
+            required=False,
+            default="",
+        ),
         IntervalField("talk_s", "Σ talk seconds of the answered"),
         IntervalField("hold_s", "Σ hold seconds of the answered", required=False),
         IntervalField("acw_s", "Σ after-call-work seconds of the answered", required=False),
@@ -70,6 +79,8 @@ def expand_intervals(fields: pd.DataFrame, path: Path) -> pd.DataFrame:
             continue
         number = pd.to_numeric(fields[f.name], errors="coerce")
         bad = number.isna() | (number < 0)
+        if not f.required and f.default == "":  # absent or blank: unknown, not 0
+            bad &= fields[f.name].str.strip().ne("")
         if f.name in ("offered", "answered", "abandoned", "short_abandoned"):
             bad |= number.notna() & (number % 1 != 0)
         if bad.any():
@@ -96,10 +107,12 @@ def expand_intervals(fields: pd.DataFrame, path: Path) -> pd.DataFrame:
             )
     parts = []
     long_abandoned = numbers["abandoned"] - numbers["short_abandoned"]
-    for outcome, calls, wait, talk, hold, acw, kind in (
-        ("answered", numbers["answered"], numbers["answer_wait_s"], "talk_s", "hold_s", "acw_s", "answered"),
-        ("abandoned", long_abandoned, numbers["abandon_wait_s"], None, None, None, "abandoned"),
-        ("abandoned", numbers["short_abandoned"], 0.0 * long_abandoned, None, None, None, "short"),
+    unknown = pd.Series(float("nan"), index=fields.index)
+    for outcome, calls, wait, talk, hold, acw, kind, short in (
+        ("answered", numbers["answered"], numbers["answer_wait_s"], "talk_s", "hold_s", "acw_s", "answered", ""),
+        ("abandoned", long_abandoned, numbers["abandon_wait_s"], None, None, None, "abandoned", "0"),
+        # the export's short abandons have no wait of their own in the report: unknown, and short by its word
+        ("abandoned", numbers["short_abandoned"], unknown, None, None, None, "short", "1"),
     ):
         keep = calls > 0
         zero = pd.Series("0", index=fields.index)
@@ -116,11 +129,12 @@ def expand_intervals(fields: pd.DataFrame, path: Path) -> pd.DataFrame:
                 "queue": fields["queue"],
                 "arrived_at": fields["interval_start"],
                 "outcome": outcome,
-                "wait_s": wait.map(lambda v: f"{v:g}"),
+                "wait_s": wait.map(lambda v: "" if pd.isna(v) else f"{v:g}"),
                 "talk_s": numbers[talk].map(lambda v: f"{v:g}") if talk else zero,
                 "hold_s": numbers[hold].map(lambda v: f"{v:g}") if hold else zero,
                 "acw_s": numbers[acw].map(lambda v: f"{v:g}") if acw else zero,
                 "calls": calls.map(lambda v: f"{v:g}"),
+                "short_abandon": short,
             },
             index=fields.index,
         ).loc[keep]

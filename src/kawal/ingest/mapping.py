@@ -53,6 +53,11 @@ class ColumnRule(BaseModel):
     duration: Literal["seconds", "milliseconds", "hms"] | None = Field(None, description="how a duration is written")
     timestamp: str | None = Field(None, description="strptime format of a timestamp; ISO 8601 when absent")
     pseudonymise: bool = Field(False, description="replace the value by its keyed hash (customer identifiers)")
+    default_is_known: bool = Field(
+        False,
+        description="a `default` on a column where blank means unknown (wait_s) is refused unless this says the "
+        "site knows the blank's value",
+    )
 
     @model_validator(mode="after")
     def _one_origin(self) -> ColumnRule:
@@ -156,6 +161,18 @@ def load_mapping(path: Path) -> Mapping:
             raise KawalError(f"{path}: columns: {', '.join(unknown)} are not interval fields")
     for column, rule in mapping.columns.items():
         canonical = spec.column(column)
+        if (
+            canonical is not None
+            and canonical.unknown_when_blank
+            and rule.default is not None
+            and not rule.default_is_known
+        ):
+            raise KawalError(
+                f"{path}: columns.{column}: `default` would turn an unknown {column} into a known one (a blank wait "
+                f"of {rule.default!r} s on an abandoned call would make it a short abandon). Remove it: a blank "
+                f"stays unknown and such an abandon counts as offered; or add `default_is_known: true` if the "
+                "export's blank really means that value"
+            )
         if canonical is not None and canonical.pseudonym and rule.from_ is not None and not rule.pseudonymise:
             raise KawalError(
                 f"{path}: columns.{column}: holds a customer identifier; add `pseudonymise: true` so only its "

@@ -228,6 +228,9 @@ def check_rows(spec: SourceSpec, rows: pd.DataFrame, path: Path, day: date | Non
                     raise fail(_first(bad), col.name, f"is not one of {', '.join(sorted(col.allowed))}", bad.sum())
             continue
         number = _numbers(raw)
+        unknown = raw.str.strip().eq("") if col.unknown_when_blank else None
+        if unknown is not None and unknown.any():
+            number = number.where(~unknown)  # unknown stays unknown (NaN), never 0
         if col.kind == "flag":
             bad = ~number.isin([0, 1])
             problem = "is not a flag (0 or 1)"
@@ -245,6 +248,8 @@ def check_rows(spec: SourceSpec, rows: pd.DataFrame, path: Path, day: date | Non
                 " per interaction" if weight is not None and col.maximum is not None and (weight > 1).any() else ""
             )
             problem = f"is not a {'whole number' if col.kind == 'count' else 'number'}{bounds}"
+        if unknown is not None:
+            bad &= ~unknown
         if bad.any():
             raise fail(_first(bad), col.name, problem, int(bad.sum()))
         rows[col.name] = number.astype("float64")
