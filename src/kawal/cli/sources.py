@@ -52,11 +52,7 @@ def check(mapping: Path, export: Path, day: object) -> None:
     click.echo(f"mapping {m.name}: {export.name} → canonical source {m.source}")
     click.echo(f"  {len(raw)} row(s) read, {len(raw.columns)} column(s): {', '.join(map(str, raw.columns))}")
     for column, rule in m.columns.items():
-        origin = rule.from_ or (
-            f"= {rule.value!r}"
-            if rule.value is not None
-            else f"seconds {rule.between.start} → {'/'.join(rule.between.end)}"
-        )
+        origin = rule.origin_text()
         how = ", ".join(
             x
             for x in (

@@ -73,10 +73,23 @@ def reread(source: str, file_name: str, landing: Path, day: date | None = None):
     the source (canonical layout) or the mapping that read it."""
     from kawal.ingest.readers import read_source
 
-    folder = Path(file_name).parts[0]
-    if folder == source:
+    mapping = _mapping_of(source, file_name)
+    if mapping is None:
         return read_source(SOURCES[source], landing / file_name, day)
-    return read_mapped(load_mapping(mappings_dir() / f"{folder}.yaml"), landing / file_name, day)
+    return read_mapped(mapping, landing / file_name, day)
+
+
+def _mapping_of(source: str, file_name: str):  # type: ignore[no-untyped-def]
+    """The mapping that read a recorded batch of ``source`` (None: the canonical layout). The file's
+    first folder is the mapping's landing folder: its name, or the ``folder`` it shares with other
+    mappings (one workbook feeding calls and ratings)."""
+    folder = Path(file_name).parts[0]
+    active = active_mapping(source)
+    if active is not None and active.landing_folder == folder:
+        return active
+    if folder == source:
+        return None
+    return load_mapping(mappings_dir() / f"{folder}.yaml")
 
 
 def read_ids(source: str, file_name: str, landing: Path) -> pd.Series:
@@ -86,8 +99,8 @@ def read_ids(source: str, file_name: str, landing: Path) -> pd.Series:
     spec = SOURCES[source]
     assert spec.unique is not None
     path = landing / file_name
-    folder = Path(file_name).parts[0]
-    if folder == source:
+    mapping = _mapping_of(source, file_name)
+    if mapping is None:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
@@ -105,10 +118,9 @@ def read_ids(source: str, file_name: str, landing: Path) -> pd.Series:
         return pd.read_csv(path, usecols=[spec.unique], dtype=str, keep_default_na=False, encoding="utf-8-sig")[
             spec.unique
         ]
-    mapping = load_mapping(mappings_dir() / f"{folder}.yaml")
     rule = mapping.columns.get(spec.unique)
-    if rule is None or rule.from_ is None or rule.map is not None or mapping.file.format == "csv":
+    if rule is None or rule.from_ is None or rule.map is not None or rule.cases or mapping.file.format == "csv":
         return read_mapped(mapping, path)[spec.unique]
-    needed = sorted({rule.from_} | {f.column for f in mapping.filters})
+    needed = sorted(rule.vendor_columns().union(*(f.columns() for f in mapping.filters)))
     raw = read_export(mapping, path, usecols=needed)
     return apply_mapping(mapping.model_copy(update={"columns": {spec.unique: rule}}), raw, path)[spec.unique]

@@ -43,9 +43,84 @@ class Between(BaseModel):
     end: list[str] = Field(min_length=1, description="vendor columns of the second; the first non-empty wins")
 
 
+class RowCondition(BaseModel):
+    """A condition on a vendor row: a leaf ``{column, op, value}`` or ``{all: [...]}``,
+    ``{any: [...]}``, ``{not: {...}}`` — e.g. "hung up in the IVR" = result HANGUP *and* no queue
+    entry time. Cells are compared as the export writes them; ``blank`` / ``not_blank`` test for an
+    empty cell (spaces only count as empty)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    column: str | None = Field(None, description="vendor column (a leaf)")
+    op: Literal["==", "!=", "in", "not_in", "blank", "not_blank"] | None = None
+    value: str | list[str] | None = None
+    all: list[RowCondition] | None = Field(None, description="every condition holds")
+    any: list[RowCondition] | None = Field(None, description="at least one holds")
+    not_: RowCondition | None = Field(None, alias="not", description="the condition does not hold")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> RowCondition:
+        forms = [f for f in (self.column, self.all, self.any, self.not_) if f is not None]
+        if len(forms) != 1:
+            raise ValueError("give exactly one of column (with op and value), all, any, not")
+        if self.column is not None:
+            if self.op is None:
+                raise ValueError(f"condition on {self.column!r}: give op")
+            listed, unary = self.op in ("in", "not_in"), self.op in ("blank", "not_blank")
+            if unary and self.value is not None:
+                raise ValueError(f"op {self.op!r} takes no value")
+            if not unary and (self.value is None or listed != isinstance(self.value, list)):
+                raise ValueError(f"op {self.op!r} needs {'a list of values' if listed else 'a single value'}")
+        elif self.op is not None or self.value is not None:
+            raise ValueError("op and value belong to a condition on a column")
+        if (self.all is not None and not self.all) or (self.any is not None and not self.any):
+            raise ValueError("all / any need at least one condition")
+        return self
+
+    def columns(self) -> set[str]:
+        if self.column is not None:
+            return {self.column}
+        parts = self.all or self.any or ([self.not_] if self.not_ is not None else [])
+        return set().union(*(c.columns() for c in parts))
+
+    def mask(self, raw: pd.DataFrame) -> pd.Series:
+        import pandas as pd
+
+        if self.all is not None:
+            out = pd.Series(True, index=raw.index)
+            for c in self.all:
+                out &= c.mask(raw)
+            return out
+        if self.any is not None:
+            out = pd.Series(False, index=raw.index)
+            for c in self.any:
+                out |= c.mask(raw)
+            return out
+        if self.not_ is not None:
+            return ~self.not_.mask(raw)
+        cells = raw[self.column].astype(str)
+        if self.op in ("blank", "not_blank"):
+            empty = cells.str.strip().eq("")
+            return empty if self.op == "blank" else ~empty
+        values = self.value if isinstance(self.value, list) else [self.value]
+        hit = cells.isin(values)
+        return hit if self.op in ("==", "in") else ~hit
+
+
+class Case(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    when: RowCondition = Field(description="rows meeting this condition")
+    value: str = Field(description="get this canonical value")
+
+
 class ColumnRule(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    from_: str | None = Field(None, alias="from", description="vendor column to read")
+    from_: str | list[str] | None = Field(
+        None, alias="from", description="vendor column to read; a list joins several (an id, a date and a time)"
+    )
+    join: str = Field(" ", description="with a list in from: what goes between the joined cells")
+    cases: list[Case] = Field(
+        default_factory=list, description="conditions over several columns, first match wins; other rows: the origin"
+    )
     value: str | None = Field(None, description="a constant for every row")
     between: Between | None = Field(None, description="seconds between two vendor timestamps")
     map: dict[str, str] | None = Field(None, description="vendor value → canonical value; others are errors")
@@ -62,21 +137,44 @@ class ColumnRule(BaseModel):
     @model_validator(mode="after")
     def _one_origin(self) -> ColumnRule:
         origins = [o for o in (self.from_, self.value, self.between) if o is not None]
-        if len(origins) != 1:
-            raise ValueError("give exactly one of from, value, between")
+        if len(origins) > 1 or (not origins and not self.cases):
+            raise ValueError("give exactly one of from, value, between (or cases, with at most one of them)")
+        if isinstance(self.from_, list) and not self.from_:
+            raise ValueError("from: give at least one vendor column")
         return self
 
+    @property
+    def from_columns(self) -> list[str]:
+        """The vendor column(s) ``from`` reads (a list joins several)."""
+        if self.from_ is None:
+            return []
+        return [self.from_] if isinstance(self.from_, str) else list(self.from_)
+
     def vendor_columns(self) -> set[str]:
+        used = set().union(*(c.when.columns() for c in self.cases)) if self.cases else set()
         if self.between is not None:
-            return {self.between.start, *self.between.end}
-        return {self.from_} if self.from_ else set()
+            return used | {self.between.start, *self.between.end}
+        return used | set(self.from_columns)
+
+    def origin_text(self) -> str:
+        """How the rule is shown by ``kawal sources check``."""
+        if isinstance(self.from_, list):
+            shown = f"{' + '.join(self.from_columns)} (joined by {self.join!r})"
+        elif self.from_ is not None:
+            shown = self.from_
+        elif self.value is not None:
+            shown = f"= {self.value!r}"
+        elif self.between is not None:
+            shown = f"seconds {self.between.start} → {'/'.join(self.between.end)}"
+        else:
+            shown = ""
+        if self.cases:
+            shown = f"{len(self.cases)} case(s)" + (f", else {shown}" if shown else "")
+        return shown
 
 
-class Filter(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    column: str = Field(description="vendor column")
-    op: Literal["==", "!=", "in", "not_in"]
-    value: str | list[str]
+#: a filter keeps the rows meeting its condition (every filter must hold)
+Filter = RowCondition
 
 
 class FileSpec(BaseModel):
@@ -112,6 +210,11 @@ class Mapping(BaseModel):
     source: str = Field(description="canonical source this export feeds")
     description: str = ""
     file: FileSpec
+    folder: str | None = Field(
+        None,
+        description="landing sub-folder the exports lie in, when not the mapping's name: several mappings may read "
+        "one export (calls and ratings from one workbook) without copying it",
+    )
     shape: Literal["rows", "intervals"] = Field(
         "rows", description="rows: one row per event/snapshot; intervals: interval aggregates (interactions only)"
     )
@@ -121,10 +224,15 @@ class Mapping(BaseModel):
     filters: list[Filter] = Field(default_factory=list)
 
     def vendor_columns(self) -> set[str]:
-        return {c for rule in self.columns.values() for c in rule.vendor_columns()} | {f.column for f in self.filters}
+        used = {c for rule in self.columns.values() for c in rule.vendor_columns()}
+        return used.union(*(f.columns() for f in self.filters))
+
+    @property
+    def landing_folder(self) -> str:
+        return self.folder or self.name
 
     def day_file(self, landing: Path, day: date) -> Path:
-        return landing / self.name / self.file.pattern.format(date=day)
+        return landing / self.landing_folder / self.file.pattern.format(date=day)
 
 
 def load_mapping(path: Path) -> Mapping:
@@ -251,8 +359,6 @@ def apply_mapping(mapping: Mapping, raw: pd.DataFrame, path: Path) -> pd.DataFra
     """The export's rows in the canonical layout (text cells, original row positions kept)."""
     import pandas as pd
 
-    from kawal.settings import SITE_TZ
-
     missing = sorted(mapping.vendor_columns() - set(raw.columns))
     if missing:
         found = ", ".join(map(str, raw.columns)) or "none"
@@ -260,51 +366,82 @@ def apply_mapping(mapping: Mapping, raw: pd.DataFrame, path: Path) -> pd.DataFra
             path, f"missing column(s) {', '.join(missing)} that mapping {mapping.name} reads (found: {found})"
         )
     for f in mapping.filters:
-        values = f.value if isinstance(f.value, list) else [f.value]
-        keep = raw[f.column].isin(values)
-        raw = raw.loc[keep if f.op in ("==", "in") else ~keep]
+        raw = raw.loc[f.mask(raw)]
     tz = ZoneInfo(mapping.timezone)
     out = pd.DataFrame(index=raw.index)
     for column, rule in mapping.columns.items():
-        if rule.value is not None:
-            values = pd.Series(rule.value, index=raw.index, dtype=object)
-        elif rule.between is not None:
-            start = _timestamps(raw[rule.between.start], rule.timestamp, tz, path, rule.between.start)
-            end: list[datetime | None] = [None] * len(raw)
-            for col in rule.between.end:  # the first non-empty of the end columns
-                candidate = list(_timestamps(raw[col], rule.timestamp, tz, path, col))
-                end = [e if e is not None else c for e, c in zip(end, candidate, strict=True)]
-            seconds = [
-                (e - s).total_seconds() if (s is not None and e is not None) else None
-                for s, e in zip(list(start), end, strict=True)
-            ]
-            values = pd.Series([("" if v is None else f"{v:g}") for v in seconds], index=raw.index, dtype=object)
-        else:
-            values = raw[rule.from_].astype(object)
-            if rule.default is not None:
-                values = values.where(values.str.strip() != "", rule.default)
-            if rule.map is not None:
-                mapped = values.map(rule.map)
-                unmapped = mapped.isna()
-                if unmapped.any():
-                    i = int(unmapped.to_numpy().nonzero()[0][0])
-                    raise SourceFileError(
-                        path,
-                        f"row {raw.index[i] + 2}, column {rule.from_}: {redacted(values.iloc[i])!r} has no entry "
-                        f"in the map of {column} (mapping {mapping.name}: {', '.join(sorted(rule.map))})",
-                    )
-                values = mapped
-            if rule.timestamp is not None or column.endswith("_at") or column == "interval_start":
-                stamps = _timestamps(values, rule.timestamp, tz, path, rule.from_)
-                values = stamps.map(lambda v: "" if v is None else v.astimezone(SITE_TZ).isoformat())
-            if rule.duration is not None:
-                values = _seconds(values, rule.duration, path, rule.from_)
-            if rule.pseudonymise:
-                from kawal.ingest.pseudonym import pii_key, pseudonym
-
-                values = values.map(partial(pseudonym, key=pii_key()))
+        if not rule.cases:  # the common case: no copy of the rows
+            out[column] = _origin_values(mapping, column, rule, raw, tz, path).astype(str)
+            continue
+        values = pd.Series("", index=raw.index, dtype=object)
+        decided = pd.Series(False, index=raw.index)
+        for case in rule.cases:  # first match wins; a case's value is already canonical
+            hit = case.when.mask(raw) & ~decided
+            values[hit] = case.value
+            decided |= hit
+        rest = raw.loc[~decided]
+        if not rest.empty:
+            if rule.from_ is None and rule.value is None and rule.between is None:
+                i = int((~decided).to_numpy().nonzero()[0][0])
+                raise SourceFileError(
+                    path,
+                    f"row {raw.index[i] + 2}: no case of {column} matches ({int((~decided).sum())} row(s) in all; "
+                    f"mapping {mapping.name}: add a case, or a from/value for the other rows)",
+                )
+            values[~decided] = _origin_values(mapping, column, rule, rest, tz, path)
         out[column] = values.astype(str)
     return out
+
+
+def _origin_values(
+    mapping: Mapping, column: str, rule: ColumnRule, raw: pd.DataFrame, tz: ZoneInfo, path: Path
+) -> pd.Series:
+    """The canonical text of ``column`` from the rule's origin (from / value / between) on ``raw``."""
+    import pandas as pd
+
+    from kawal.settings import SITE_TZ
+
+    if rule.value is not None:
+        return pd.Series(rule.value, index=raw.index, dtype=object)
+    if rule.between is not None:
+        start = _timestamps(raw[rule.between.start], rule.timestamp, tz, path, rule.between.start)
+        end: list[datetime | None] = [None] * len(raw)
+        for col in rule.between.end:  # the first non-empty of the end columns
+            candidate = list(_timestamps(raw[col], rule.timestamp, tz, path, col))
+            end = [e if e is not None else c for e, c in zip(end, candidate, strict=True)]
+        seconds = [
+            (e - s).total_seconds() if (s is not None and e is not None) else None
+            for s, e in zip(list(start), end, strict=True)
+        ]
+        return pd.Series([("" if v is None else f"{v:g}") for v in seconds], index=raw.index, dtype=object)
+    sources = rule.from_columns
+    shown = "+".join(sources)  # how an error names the vendor column(s)
+    values = raw[sources[0]].astype(object)
+    for other in sources[1:]:  # e.g. a date column and a time-of-day column, or an id unique with its site
+        values = values.astype(str) + rule.join + raw[other].astype(str)
+    if rule.default is not None:
+        values = values.where(values.str.strip() != "", rule.default)
+    if rule.map is not None:
+        mapped = values.map(rule.map)
+        unmapped = mapped.isna()
+        if unmapped.any():
+            i = int(unmapped.to_numpy().nonzero()[0][0])
+            raise SourceFileError(
+                path,
+                f"row {raw.index[i] + 2}, column {shown}: {redacted(values.iloc[i])!r} has no entry "
+                f"in the map of {column} (mapping {mapping.name}: {', '.join(sorted(rule.map))})",
+            )
+        values = mapped
+    if rule.timestamp is not None or column.endswith("_at") or column == "interval_start":
+        stamps = _timestamps(values, rule.timestamp, tz, path, shown)
+        values = stamps.map(lambda v: "" if v is None else v.astimezone(SITE_TZ).isoformat())
+    if rule.duration is not None:
+        values = _seconds(values, rule.duration, path, shown)
+    if rule.pseudonymise:
+        from kawal.ingest.pseudonym import pii_key, pseudonym
+
+        values = values.map(partial(pseudonym, key=pii_key()))
+    return values
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -374,6 +511,6 @@ def read_mapped(mapping: Mapping, path: Path, day: date | None = None) -> pd.Dat
         for column, rule in mapping.columns.items():
             if f"column {column}:" in exc.problem and rule.from_:
                 raise SourceFileError(
-                    path, f"{exc.problem} [{column} ← {rule.from_}, mapping {mapping.name}]"
+                    path, f"{exc.problem} [{column} ← {'+'.join(rule.from_columns)}, mapping {mapping.name}]"
                 ) from None
         raise
