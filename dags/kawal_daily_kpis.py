@@ -1,12 +1,13 @@
 """
 ### Kawal · harian · sumber data → KPI (semua kategori)
 
-**What**: every day at 01:00 WIB, for the day that just ended (derived from the logical date in
-Asia/Jakarta, not from the data interval), each canonical source runs its own branch:
+**What**: every day at 01:00 site time (kpi_rules/site.yaml `timezone`, WIB by default), for the
+day that just ended (derived from the logical date in the site's zone, not from the data
+interval), each source of the site (kpi_rules/site.yaml `sources`) runs its own branch:
 `ingest_<source>` reads `landing/<source>/<source>_YYYY-MM-DD.csv` (or the source's own export
 through its mapping in `mappings/`), validates it with the source's Great Expectations suite
 (`great_expectations/`) and the cross-delivery checks (same file again, ids already delivered,
-volume against the last 28 days, export cut off before 20:00 WIB) and records an ingestion batch;
+volume against the last 28 days, export cut off before 20:00 site time) and records an ingestion batch;
 `build_data_docs` renders the validation results into `$KAWAL_HOME/gx-docs/`;
 `compute_<source>` stores that source's KPIs from `kpi_rules/register.yaml` as numerator and
 denominator — overall and per breakdown (channel, system, team) — plus the month-to-date roll-up,
@@ -42,36 +43,31 @@ run is *failed* when any source failed, so nobody misses it, but the other sourc
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from airflow.sdk import CronTriggerTimetable, dag
+from airflow.sdk import CronTriggerTimetable, Param, dag
 
 from kawal.airflow_step import KawalStep  # light: the SDK only (its docstring says why not @task)
+from kawal.site import load_site  # light: PyYAML only
 
-SITE_TZ = "Asia/Jakarta"  # WIB: the center's days start and end here, not in UTC
-# The canonical sources (kawal.sources.SOURCES); spelled out so parsing this file imports
-# nothing of Kawal. tests/dags checks the two lists agree.
-SOURCES = (
-    "interactions",
-    "qm_evaluations",
-    "pnp_tests",
-    "mystery_shopper_visits",
-    "csi_responses",
-    "system_availability",
-    "seats_headcount",
-    "agent_days",
-)
+# kpi_rules/site.yaml: the business day's zone (WIB by default: the center's days start and end there,
+# not in UTC), the first day of history, and the sources this site delivers — a branch each, in the
+# order of the catalogue (kawal.sources); a source the site does not have has no task at all.
+SITE = load_site()
+SOURCES = SITE.sources
 
 
 @dag(
     dag_id="kawal_daily_kpis",
-    schedule=CronTriggerTimetable("0 1 * * *", timezone=SITE_TZ),
-    start_date=datetime(2026, 1, 1, tzinfo=ZoneInfo(SITE_TZ)),
+    schedule=CronTriggerTimetable("0 1 * * *", timezone=SITE.timezone),
+    start_date=SITE.daily_dag_start,
     catchup=False,
     max_active_runs=4,
     default_args={"owner": "kawal-data-engineering", "retries": 2, "retry_delay": timedelta(minutes=5)},
     tags=["kawal", "daily", "kpi"],
+    # A run for a past day (kawal backfill, airflow backfill create --dag-run-conf '{"backfill": true}')
+    # records its breach mails as held: PICs are not mailed about last year; the tickets are opened.
+    params={"backfill": Param(False, type="boolean", description="a past day: hold its breach mails")},
     doc_md=__doc__,
 )
 def kawal_daily_kpis() -> None:

@@ -1,7 +1,8 @@
 """
 ### Kawal · bulanan · masa simpan rekaman (retention, §6)
 
-**What**: on day 1 of each month at 03:00 WIB, judged on the run's logical date in Asia/Jakarta:
+**What**: on day 1 of each month at 03:00 site time (WIB by default), judged on the run's logical date
+in the site's zone:
 `list_expired_records` lists every record past its retention period (`kpi_rules/retention.yaml`:
 reports and delivery proofs, minutes, closed defect tickets with their history and register
 revisions 3 years; source files, validation results and quarantined batches 2 years);
@@ -22,20 +23,20 @@ twice: a disposed record is no longer there.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from airflow.sdk import CronTriggerTimetable, Param, dag
 
 from kawal.airflow_step import KawalStep  # light: the SDK only (its docstring says why not @task)
+from kawal.site import load_site  # light: PyYAML only
 
-SITE_TZ = "Asia/Jakarta"
+SITE = load_site()  # kpi_rules/site.yaml: the business day's zone, the start of history
 
 
 @dag(
     dag_id="kawal_retention",
-    schedule=CronTriggerTimetable("0 3 1 * *", timezone=SITE_TZ),
-    start_date=datetime(2026, 1, 1, tzinfo=ZoneInfo(SITE_TZ)),
+    schedule=CronTriggerTimetable("0 3 1 * *", timezone=SITE.timezone),
+    start_date=SITE.dag_start,
     catchup=False,
     max_active_runs=1,
     default_args={"owner": "kawal-data-engineering", "retries": 2, "retry_delay": timedelta(minutes=10)},

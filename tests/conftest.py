@@ -112,6 +112,7 @@ def mail_sink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[
 #: would leave one worker idle while it runs. The order changes no verdict: each module is independent.
 SLOW_FIRST = (
     "tests/stack/test_process_stack.py",  # the production topology: ~6 min
+    "tests/onboarding/test_onboarding.py",  # three kawal backfills of a month, each its own Airflow
     "tests/security/test_hostile_input.py",
     "tests/reliability/test_idempotency.py",
     "tests/dags/test_daily_kpis_dag.py",

@@ -10,20 +10,20 @@ from __future__ import annotations
 import calendar
 from datetime import date, datetime, timedelta
 
-from kawal.settings import SITE_TZ
+from kawal.settings import site_tz
 
 
 def business_day_for_daily_run(logical_date: datetime) -> date:
     """The daily DAG fires shortly after midnight WIB and processes the day that just ended."""
     if logical_date.tzinfo is None:
         raise ValueError("logical_date must be timezone-aware")
-    return logical_date.astimezone(SITE_TZ).date() - timedelta(days=1)
+    return logical_date.astimezone(site_tz()).date() - timedelta(days=1)
 
 
 def daily_run_logical_date(day: date, hour: int = 1) -> datetime:
     """Inverse of :func:`business_day_for_daily_run`: the trigger time of the run that processes ``day``."""
     nxt = day + timedelta(days=1)
-    return datetime(nxt.year, nxt.month, nxt.day, hour, 0, tzinfo=SITE_TZ)
+    return datetime(nxt.year, nxt.month, nxt.day, hour, 0, tzinfo=site_tz())
 
 
 def month_start(day: date) -> date:

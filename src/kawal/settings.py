@@ -18,9 +18,14 @@ from zoneinfo import ZoneInfo
 
 from kawal.errors import KawalError
 
-#: The site's timezone: the work instruction's center works in WIB (docs/PRODUCT.md "Who uses it").
-#: One truth, shared with the DAG schedules (CronTriggerTimetable(..., timezone="Asia/Jakarta")).
-SITE_TZ = ZoneInfo("Asia/Jakarta")
+
+def site_tz() -> ZoneInfo:
+    """The time zone of the site's business day (``kpi_rules/site.yaml``; default WIB, the work
+    instruction's center — docs/PRODUCT.md "Who uses it"). One truth, shared with the DAG schedules."""
+    from kawal.site import load_site
+
+    return load_site().tz
+
 
 STORE_CONN_ID = "kawal_db"
 
@@ -40,8 +45,8 @@ def now_site() -> datetime:
             raise KawalError(f"KAWAL_NOW={pinned!r} is not an ISO 8601 time (e.g. 2026-12-01T09:00:00+07:00)") from None
         if moment.tzinfo is None:
             raise KawalError(f"KAWAL_NOW={pinned!r} needs its UTC offset (e.g. +07:00)")
-        return moment.astimezone(SITE_TZ)
-    return datetime.now(SITE_TZ)
+        return moment.astimezone(site_tz())
+    return datetime.now(site_tz())
 
 
 def kawal_home() -> Path:
@@ -50,7 +55,7 @@ def kawal_home() -> Path:
 
 def in_site_time(moment: datetime) -> datetime:
     """A stored timestamp in the site's time (SQLite hands them back naive: they are UTC)."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(SITE_TZ)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(site_tz())
 
 
 def rules_dir() -> Path:

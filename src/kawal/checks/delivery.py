@@ -133,25 +133,26 @@ def covers_the_day(spec: SourceSpec, day: date, rows: pd.DataFrame, settings: Da
     if len(rows) < settings.covers_until_min_rows:
         return Finding("freshness", True, f"{len(rows)} rows: too few to judge where the day ends")
     from kawal.ingest.readers import aware_timestamps, site_offset_canonical
-    from kawal.settings import SITE_TZ
+    from kawal.settings import site_tz
 
     texts = rows[spec.timestamp]
     if site_offset_canonical(texts, day, same_day=False):  # one offset, fixed width: text order is time order
-        latest = datetime.fromisoformat(texts.max()).astimezone(SITE_TZ)
+        latest = datetime.fromisoformat(texts.max()).astimezone(site_tz())
     elif (stamps := aware_timestamps(texts)) is not None:
-        latest = stamps.max().to_pydatetime().astimezone(SITE_TZ)
+        latest = stamps.max().to_pydatetime().astimezone(site_tz())
     else:
-        latest = max(datetime.fromisoformat(t).astimezone(SITE_TZ) for t in texts)
+        zone = site_tz()
+        latest = max(datetime.fromisoformat(t).astimezone(zone) for t in texts)
     hours, minutes = map(int, settings.covers_until.split(":"))
-    expected = datetime.combine(day, time(hours, minutes), SITE_TZ)
+    expected = datetime.combine(day, time(hours, minutes), site_tz())
     if latest < expected:
         return Finding(
             "freshness",
             False,
-            f"the last {spec.timestamp} is {latest:%H:%M} WIB; a complete day reaches {settings.covers_until}: "
+            f"the last {spec.timestamp} is {latest:%H:%M %Z}; a complete day reaches {settings.covers_until}: "
             "the export looks cut off",
         )
-    return Finding("freshness", True, f"last event {latest:%H:%M} WIB")
+    return Finding("freshness", True, f"last event {latest:%H:%M %Z}")
 
 
 def previous_day_ids(session: Session, spec: SourceSpec, day: date, landing: Path) -> pd.Series | None:

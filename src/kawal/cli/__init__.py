@@ -97,6 +97,13 @@ def rules_check() -> None:
         f"register OK: {len(register.kpis)} KPIs in {len({k.category for k in register.kpis})} categories, "
         f"{len(register.people.people)} people, revision {revision.rev} (effective {revision.effective_from})"
     )
+    site = register.site
+    click.echo(
+        f"site {site.name!r}: business day in {site.timezone}, {len(site.sources)} source(s) "
+        f"({', '.join(site.sources)}), history from {site.history_starts}"
+    )
+    for k in register.not_applicable:
+        click.echo(f"  not applicable: {k.id} — {register.why_not_applicable(k.id)}")
 
 
 @rules.command("list")
@@ -148,6 +155,8 @@ def rules_list(fmt: str, on: str | None) -> None:
             else f"target {t['target']:g}" + (f", warning {t['warning']:g}" if t["warning"] is not None else "")
         )
         click.echo(f"{e['id']:<26} {e['category']:<15} {e['scope']:<9} {e['unit']:<9} {shown}  PIC {e['pic']}")
+    for k in register.not_applicable:
+        click.echo(f"{k.id:<26} {k.category:<15} not applicable: {register.why_not_applicable(k.id)}")
 
 
 @rules.command("history")
@@ -236,6 +245,11 @@ def _register_subcommands() -> None:
     main.add_command(report)
     main.add_command(sources)
     main.add_command(checks)
+
+    from kawal.cli.history import backfill_cmd, import_cmd
+
+    main.add_command(import_cmd)
+    main.add_command(backfill_cmd)
 
     from kawal.cli.records import audit_pack, records
     from kawal.cli.review import review

@@ -135,7 +135,7 @@ def show(ticket_id: int) -> None:
         click.echo("  riwayat:")
         for e in session.scalars(select(DefectEvent).where(DefectEvent.ticket_id == t.id).order_by(DefectEvent.id)):
             move = f"{e.from_state} → {e.to_state}" if e.from_state != e.to_state else e.to_state
-            click.echo(f"    {in_site_time(e.at):%Y-%m-%d %H:%M} WIB {e.actor:<16} {e.action:<20} {move}")
+            click.echo(f"    {in_site_time(e.at):%Y-%m-%d %H:%M %Z} {e.actor:<16} {e.action:<20} {move}")
 
 
 def _act(fn, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]

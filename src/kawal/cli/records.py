@@ -59,7 +59,7 @@ def list_records(as_of: date | None, expired: bool) -> None:
 
 
 @records.command("dispose")
-@click.option("--as-of", callback=date_option, default=None, help="judge expiry on this day; default today (WIB)")
+@click.option("--as-of", callback=date_option, default=None, help="judge expiry on this day; default today (site time)")
 @click.option("--dry-run", is_flag=True, help="list what would be disposed of; change nothing")
 @click.option("--as", "person", default=None, help="person id disposing (required unless --dry-run)")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -28,7 +28,7 @@ def review() -> None:
 @review.command("new")
 @MONTH
 @AS
-@click.option("--meeting-date", callback=date_option, default=None, help="YYYY-MM-DD; default today (WIB)")
+@click.option("--meeting-date", callback=date_option, default=None, help="YYYY-MM-DD; default today (site time)")
 @click.option("--place", default=None, help="where the meeting is held")
 def new(month: date, person: str, meeting_date: date | None, place: str | None) -> None:
     """Draft the minutes of MONTH, pre-filled with its defects, repeat breaches, overdue actions, KPIs at risk."""
@@ -181,7 +181,7 @@ def finalize_cmd(month: date, person: str) -> None:
 @MONTH
 @AS
 @click.option("--reason", required=True, help="why the finalized minutes need an addendum")
-@click.option("--meeting-date", callback=date_option, default=None, help="YYYY-MM-DD; default today (WIB)")
+@click.option("--meeting-date", callback=date_option, default=None, help="YYYY-MM-DD; default today (site time)")
 def addendum_cmd(month: date, person: str, reason: str, meeting_date: date | None) -> None:
     """Open an addendum to the finalized minutes of MONTH (the only way to change them)."""
     from kawal.review.minutes import addendum
@@ -197,7 +197,7 @@ def addendum_cmd(month: date, person: str, reason: str, meeting_date: date | Non
 @review.command("done")
 @click.argument("action_id", type=int)
 @AS
-@click.option("--on", "done_on", callback=date_option, default=None, help="YYYY-MM-DD; default today (WIB)")
+@click.option("--on", "done_on", callback=date_option, default=None, help="YYYY-MM-DD; default today (site time)")
 @click.option("--note", default=None)
 def done(action_id: int, person: str, done_on: date | None, note: str | None) -> None:
     """Report a decided action done (its status shows in the next monthly report)."""

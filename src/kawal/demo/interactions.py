@@ -30,7 +30,7 @@ import numpy as np
 
 from kawal.ingest.delivery import day_file
 from kawal.periods import days_of_month
-from kawal.settings import SITE_TZ
+from kawal.settings import site_tz
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def generate_day(day: date, *, seed: int, calls_per_day: int, kind: str | None) 
     occupancy, base_wait, talk_factor = BAD_DAY_KINDS[kind] if kind else NORMAL_DAY
     rng = np.random.default_rng([seed, day.toordinal()])
     volume = calls_per_day * WEEKDAY_FACTOR[day.weekday()] * rng.normal(1.0, 0.04)
-    midnight = datetime(day.year, day.month, day.day, tzinfo=SITE_TZ)
+    midnight = datetime(day.year, day.month, day.day, tzinfo=site_tz())
     rows: list[list[object]] = []
     for channel in CHANNELS:
         n = max(1, round(volume * channel.share))

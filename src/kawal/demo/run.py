@@ -12,39 +12,11 @@ Steps (each prints progress; Airflow's own log lines go to ``$KAWAL_HOME/logs/de
 from __future__ import annotations
 
 import os
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TextIO
 
 from kawal.errors import KawalError
-
-
-@contextmanager
-def _airflow_output_to(log_file: Path) -> Iterator[TextIO]:
-    """Send fd 1/2 (Airflow's and the tasks' log lines) to ``log_file``; yield the real terminal."""
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    terminal = os.fdopen(os.dup(1), "w", buffering=1)
-    with log_file.open("ab") as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-        try:
-            yield terminal
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
-            terminal.close()
-
 
 #: what the planted bad-data day must fail, and only that: the interactions branch and the run's verdict
 PLANTED_FAULT_TASKS = {"ingest_interactions", "compute_interactions", "confirm_sources_loaded"}
@@ -67,7 +39,7 @@ def run_demo(first: date, *, kawal_home: Path, seed: int, calls_per_day: int, ec
 
 
 def _run(first: date, kawal_home: Path, env: dict, sink, *, seed: int, calls_per_day: int, echo) -> int:  # type: ignore[no-untyped-def]
-    from kawal.airflow_env import migrate_airflow_db
+    from kawal.airflow_env import airflow_output_to, migrate_airflow_db
 
     landing = kawal_home / "landing"
     logs = kawal_home / "logs"
@@ -103,7 +75,7 @@ def _run(first: date, kawal_home: Path, env: dict, sink, *, seed: int, calls_per
 
     echo("[3/4] DAG kawal_daily_kpis, satu DagRun per hari (dag.test), 8 sumber per run")
     failed: list[date] = []
-    with _airflow_output_to(logs / "demo-airflow.log") as terminal:
+    with airflow_output_to(logs / "demo-airflow.log") as terminal:
         from airflow.dag_processing.dagbag import DagBag
 
         bag = DagBag(dag_folder=env["AIRFLOW__CORE__DAGS_FOLDER"])
@@ -126,12 +98,12 @@ def _run(first: date, kawal_home: Path, env: dict, sink, *, seed: int, calls_per
         # §5.4: the monthly DAG's own run, as scheduled on day 2 of the next month at 07:00 WIB
         from datetime import datetime
 
-        from kawal.settings import SITE_TZ
+        from kawal.settings import site_tz
 
         nxt = (first.replace(day=28) + timedelta(days=7)).replace(day=2)
         t = time.monotonic()
         report_run = bag.get_dag("kawal_monthly_report").test(
-            logical_date=datetime(nxt.year, nxt.month, 2, 7, 0, tzinfo=SITE_TZ)
+            logical_date=datetime(nxt.year, nxt.month, 2, 7, 0, tzinfo=site_tz())
         )
         print(
             f"      laporan bulanan (kawal_monthly_report, {nxt} 07:00 WIB)  {report_run.state}  "

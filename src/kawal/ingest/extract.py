@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kawal.errors import KawalError, SourceFileError
-from kawal.settings import SITE_TZ, shown_url
+from kawal.settings import shown_url, site_tz
 
 if TYPE_CHECKING:
     from kawal.ingest.mapping import Mapping
@@ -49,7 +49,7 @@ def extract_day(mapping: Mapping, day: date, path: Path) -> Path:
     from sqlalchemy.exc import SQLAlchemyError
 
     url = _url(mapping)
-    start = datetime.combine(day, time(0), SITE_TZ)
+    start = datetime.combine(day, time(0), site_tz())
     params = {"day_start": start, "day_end": start + timedelta(days=1)}
     try:
         engine = create_engine(url, connect_args={"connect_timeout": 10} if url.startswith("postgresql") else {})

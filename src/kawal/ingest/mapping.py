@@ -219,8 +219,15 @@ class Mapping(BaseModel):
         "rows", description="rows: one row per event/snapshot; intervals: interval aggregates (interactions only)"
     )
     sql: SqlSpec | None = Field(None, description="extract each day from a database instead of a file drop")
-    timezone: str = Field("Asia/Jakarta", description="timezone of timestamps written without an offset")
+    timezone: str | None = Field(
+        None, description="timezone of timestamps written without an offset; default: the site's (site.yaml)"
+    )
     columns: dict[str, ColumnRule]
+    day: ColumnRule | None = Field(
+        None,
+        description="the business day of each row (a date column), for `kawal import` of a source without a "
+        "timestamp; the source's timestamp column gives it otherwise",
+    )
     filters: list[Filter] = Field(default_factory=list)
 
     def vendor_columns(self) -> set[str]:
@@ -293,7 +300,8 @@ def load_mapping(path: Path) -> Mapping:
     if mapping.sql is not None and mapping.file.format != "csv":
         raise KawalError(f"{path}: field file.format: a SQL source is extracted to csv, not {mapping.file.format}")
     try:
-        ZoneInfo(mapping.timezone)
+        if mapping.timezone is not None:
+            ZoneInfo(mapping.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise KawalError(f"{path}: field timezone: unknown timezone {mapping.timezone!r}") from None
     return mapping
@@ -355,6 +363,13 @@ def _timestamps(raw: pd.Series, fmt: str | None, tz: ZoneInfo, path: Path, colum
     return pd.Series(parsed, index=raw.index, dtype=object)
 
 
+def mapping_zone(mapping: Mapping) -> ZoneInfo:
+    """The zone of the export's timestamps written without an offset: the mapping's, else the site's."""
+    from kawal.settings import site_tz
+
+    return ZoneInfo(mapping.timezone) if mapping.timezone else site_tz()
+
+
 def apply_mapping(mapping: Mapping, raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     """The export's rows in the canonical layout (text cells, original row positions kept)."""
     import pandas as pd
@@ -367,7 +382,7 @@ def apply_mapping(mapping: Mapping, raw: pd.DataFrame, path: Path) -> pd.DataFra
         )
     for f in mapping.filters:
         raw = raw.loc[f.mask(raw)]
-    tz = ZoneInfo(mapping.timezone)
+    tz = mapping_zone(mapping)
     out = pd.DataFrame(index=raw.index)
     for column, rule in mapping.columns.items():
         if not rule.cases:  # the common case: no copy of the rows
@@ -399,7 +414,7 @@ def _origin_values(
     """The canonical text of ``column`` from the rule's origin (from / value / between) on ``raw``."""
     import pandas as pd
 
-    from kawal.settings import SITE_TZ
+    from kawal.settings import site_tz
 
     if rule.value is not None:
         return pd.Series(rule.value, index=raw.index, dtype=object)
@@ -434,7 +449,8 @@ def _origin_values(
         values = mapped
     if rule.timestamp is not None or column.endswith("_at") or column == "interval_start":
         stamps = _timestamps(values, rule.timestamp, tz, path, shown)
-        values = stamps.map(lambda v: "" if v is None else v.astimezone(SITE_TZ).isoformat())
+        zone = site_tz()
+        values = stamps.map(lambda v: "" if v is None else v.astimezone(zone).isoformat())
     if rule.duration is not None:
         values = _seconds(values, rule.duration, path, shown)
     if rule.pseudonymise:

@@ -261,7 +261,6 @@ def deliver_pending(engine: Engine, register: Register, *, conn_id: str | None =
     settings = register.procedure.notifications
     conn_id = conn_id or settings.smtp_conn_id
     now = datetime.now(UTC)
-    _require_connection(conn_id)
     with session_scope(engine) as session:
         candidates = session.scalars(
             select(Notification.id)
@@ -271,6 +270,9 @@ def deliver_pending(engine: Engine, register: Register, *, conn_id: str | None =
             )
             .order_by(Notification.id)
         ).all()
+    if not candidates:  # nothing to send (e.g. a backfilled day, its mails held): no connection needed
+        return DeliveryReport(sent=0, failed=0, errors=[])
+    _require_connection(conn_id)
     claimed: list[int] = []
     for nid in candidates:  # claim one by one: a concurrent delivery never sends the same row
         with session_scope(engine) as session:

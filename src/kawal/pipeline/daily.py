@@ -285,11 +285,14 @@ def _store_day_and_month(
     return changed + replace_period_values(session, ids, "month", first, judged)
 
 
-def open_defects_for_day(day: date, *, store_url: str | None = None) -> dict:
+def open_defects_for_day(day: date, *, store_url: str | None = None, hold_mail: bool = False) -> dict:
     """Data incidents for the day's bad or missing deliveries, tickets for the day's breaches (and
     the month's, once final), the repeat rule, effectiveness notices and escalations — as of the run
-    date (the day after ``day``). Idempotent."""
-    from sqlalchemy import select
+    date (the day after ``day``). Idempotent.
+
+    ``hold_mail`` (a backfilled past day): the mails this queues are recorded as ``held`` — kept in
+    the outbox as what would have been sent, never delivered — in the same transaction."""
+    from sqlalchemy import func, select, update
 
     from kawal.defects.monitoring import (
         escalate,
@@ -297,11 +300,13 @@ def open_defects_for_day(day: date, *, store_url: str | None = None) -> dict:
         record_data_incident,
         review_repeats_and_effectiveness,
     )
+    from kawal.store.models import Notification
 
     register = load_register()
     engine = engine_for(store_url)
     as_of = day + timedelta(days=1)
     with session_scope(engine) as session:
+        queued_before = session.scalar(select(func.coalesce(func.max(Notification.id), 0)))
         stored = session.scalars(
             select(KpiValue)
             .where(
@@ -319,7 +324,14 @@ def open_defects_for_day(day: date, *, store_url: str | None = None) -> dict:
         touched += open_or_update_defects(session, register, [KpiValueRow.from_record(v) for v in stored], as_of)
         review_repeats_and_effectiveness(session, register, day)
         escalate(session, register, as_of)
-    return {"business_date": day.isoformat(), "tickets_touched": sorted(set(touched))}
+        held = 0
+        if hold_mail:
+            held = session.execute(
+                update(Notification)
+                .where(Notification.id > queued_before, Notification.state == "pending")
+                .values(state="held")
+            ).rowcount
+    return {"business_date": day.isoformat(), "tickets_touched": sorted(set(touched)), "mails_held": held}
 
 
 def send_notifications(*, store_url: str | None = None) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from kawal.register import load_register
-from kawal.settings import SITE_TZ
+from kawal.settings import site_tz
 from kawal.store import engine_for, session_scope
 
 
@@ -13,7 +13,7 @@ def report_month_for_run(logical_date: datetime) -> date:
     """The calendar month before the run's date in WIB (a run on 2 November reports October)."""
     if logical_date.tzinfo is None:
         raise ValueError("logical_date must be timezone-aware")
-    return (logical_date.astimezone(SITE_TZ).date().replace(day=1) - timedelta(days=1)).replace(day=1)
+    return (logical_date.astimezone(site_tz()).date().replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 def completeness_for_run(logical_date: datetime, store_url: str | None = None) -> dict:

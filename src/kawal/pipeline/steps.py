@@ -21,9 +21,14 @@ def ingest(source: str, logical_date: datetime) -> int:
     return ingest_source_day(source, business_day_for_daily_run(logical_date)).batch_id
 
 
-def build_data_docs() -> str:
+def build_data_docs(params: dict) -> str:
+    """Data Docs from every stored validation result. A backfilled day defers it: rebuilding from all
+    results after each of a year's days costs O(days²); ``kawal backfill`` builds them once at its end
+    (an ``airflow backfill create`` of the same conf: ``kawal checks docs``)."""
     from kawal.checks.suites import build_data_docs as build
 
+    if params.get("backfill"):
+        return "deferred to the end of the backfill"
     return str(build())
 
 
@@ -38,11 +43,11 @@ def confirm_sources_loaded(results: list[dict]) -> dict:
     return {r["source"]: r["rows"] for r in results}
 
 
-def open_defects(logical_date: datetime) -> dict:
+def open_defects(logical_date: datetime, params: dict) -> dict:
     from kawal.periods import business_day_for_daily_run
     from kawal.pipeline.daily import open_defects_for_day
 
-    return open_defects_for_day(business_day_for_daily_run(logical_date))
+    return open_defects_for_day(business_day_for_daily_run(logical_date), hold_mail=bool(params.get("backfill")))
 
 
 def send_notifications() -> dict:

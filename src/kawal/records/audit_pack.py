@@ -58,7 +58,7 @@ def _json(data: object) -> bytes:
 
 
 def _when(moment: datetime | None) -> str | None:
-    return in_site_time(moment).strftime("%Y-%m-%d %H:%M:%S WIB") if moment else None
+    return in_site_time(moment).strftime("%Y-%m-%d %H:%M:%S %Z") if moment else None
 
 
 def _notification(n: Notification) -> dict:

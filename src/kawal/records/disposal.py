@@ -448,9 +448,9 @@ def release_hold(session: Session, register: Register, hold_id: int, person: str
 def retention_for_run(logical_date: datetime, dry_run: bool) -> dict:
     """Task body of ``kawal_retention``: the day the run is about is its logical date in WIB."""
     from kawal.register import load_register
-    from kawal.settings import SITE_TZ
+    from kawal.settings import site_tz
     from kawal.store import engine_for
 
-    as_of = logical_date.astimezone(SITE_TZ).date()
+    as_of = logical_date.astimezone(site_tz()).date()
     result = dispose_expired(engine_for(), load_register(), as_of, dry_run=dry_run)
     return result.summary()

@@ -345,9 +345,32 @@ def check_register(directory: Path | None = None) -> tuple[Register | None, list
         procedure = load_procedure(directory)
     except KawalError as exc:
         problems.append(Problem(_shown(directory / "procedure.yaml"), "(file)", _one_line(str(exc).split(": ", 1)[-1])))
+    from kawal.site import SITE_FILE, Site, load_site
+
+    site, sfile = Site(), _shown(directory / SITE_FILE)
+    try:
+        site = load_site(directory)
+    except KawalError as exc:
+        problems.append(Problem(sfile, "(file)", _one_line(str(exc).split(": ", 1)[-1])))
+    for kpi_id in site.opt_in_kpis:
+        if kpi_id not in kpis:
+            problems.append(Problem(sfile, "opt_in_kpis", f"{kpi_id!r} is not a KPI of {rfile}"))
+        elif not kpis[kpi_id].opt_in:
+            problems.append(Problem(sfile, "opt_in_kpis", f"{kpi_id!r} is not opt-in: it is always reported"))
     if problems or people is None:
         return None, problems
-    return Register(people=people, kpis=list(kpis.values()), revisions=revisions, procedure=procedure), problems
+    applicable = [k for k in kpis.values() if site.uses(k.source) and (not k.opt_in or k.id in site.opt_in_kpis)]
+    return (
+        Register(
+            people=people,
+            kpis=applicable,
+            revisions=revisions,
+            procedure=procedure,
+            site=site,
+            not_applicable=[k for k in kpis.values() if k not in applicable],
+        ),
+        problems,
+    )
 
 
 def load_register(directory: Path | None = None) -> Register:

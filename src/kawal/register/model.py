@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from kawal.register.procedure import Procedure
+from kawal.site import Site
 
 
 class Category(StrEnum):
@@ -168,6 +169,9 @@ class Kpi(BaseModel):
     )
     pic: str = Field(description="person id of the PIC (Responsible, §4.2)")
     introduced_in: int = Field(1, ge=1, description="register revision that added the KPI")
+    opt_in: bool = Field(
+        False, description="computed and reported only where kpi_rules/site.yaml lists it in opt_in_kpis"
+    )
     definition: Definition = Field(description="the KPI in words")
 
     _params: Any = PrivateAttr(default=None)
@@ -209,16 +213,28 @@ class Register:
     kpis: list[Kpi]
     revisions: list[Revision]
     procedure: Procedure = field(default_factory=Procedure)
+    site: Site = field(default_factory=Site)
+    #: entries of register.yaml this site does not report: their source is not among the site's
+    #: sources, or they are opt-in and not opted in (``kpi_rules/site.yaml``). Nothing computes them.
+    not_applicable: list[Kpi] = field(default_factory=list)
 
     def kpi(self, kpi_id: str) -> Kpi:
         from kawal.errors import KawalError
 
         found = next((k for k in self.kpis if k.id == kpi_id), None)
+        if found is None and any(k.id == kpi_id for k in self.not_applicable):
+            raise KawalError(f"KPI {kpi_id!r} is not applicable at this site ({self.why_not_applicable(kpi_id)})")
         if found is None:
             raise KawalError(
                 f"KPI {kpi_id!r} is not in the register (retired or renamed?): see kpi_rules/register.yaml"
             )
         return found
+
+    def why_not_applicable(self, kpi_id: str) -> str:
+        kpi = next(k for k in self.not_applicable if k.id == kpi_id)
+        if not self.site.uses(kpi.source):
+            return f"the site has no {kpi.source} source: kpi_rules/site.yaml sources"
+        return "an opt-in KPI not listed in kpi_rules/site.yaml opt_in_kpis"
 
     def has_kpi(self, kpi_id: str) -> bool:
         return any(k.id == kpi_id for k in self.kpis)

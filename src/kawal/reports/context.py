@@ -18,7 +18,6 @@ from kawal.kpis.summary import format_number
 from kawal.periods import days_of_month
 from kawal.register import Category, Direction, Kpi, Period, Register, Scope
 from kawal.reports.labels import LABELS, LOCALES
-from kawal.sources import SOURCES
 from kawal.store.models import DefectOccurrence, DefectTicket, IngestionBatch, KpiValue, RecoveryAction
 
 #: KPIs drawn as daily charts against their target line.
@@ -99,6 +98,9 @@ class ReportContext:
     caveats: list[str] = field(default_factory=list)
     to: list[str] = field(default_factory=list)
     cc: dict[str, list[str]] = field(default_factory=dict)
+    site_name: str = ""
+    #: names of the register entries the site does not report (kpi_rules/site.yaml)
+    not_applicable: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -122,7 +124,7 @@ def build_context(
     engine: Engine, register: Register, first: date, lang: str = "id", generated_at: datetime | None = None
 ) -> ReportContext:
     from kawal.kpis.evaluation import Status, evaluate
-    from kawal.settings import SITE_TZ
+    from kawal.settings import site_tz
 
     if lang not in LABELS:
         from kawal.errors import KawalError
@@ -132,7 +134,7 @@ def build_context(
     days = days_of_month(first)
     last = days[-1]
     months = _previous_months(first, 12)
-    generated_at = generated_at or datetime.now(SITE_TZ)
+    generated_at = (generated_at or datetime.now(site_tz())).astimezone(site_tz())
     with Session(engine) as s:
         month_values = {
             (v.kpi_id, v.period_start): v
@@ -219,6 +221,8 @@ def build_context(
     categories = []
     for category in Category:
         kpis = sorted((k for k in register.kpis if k.category is category), key=lambda k: k.scope is not Scope.external)
+        if not kpis:  # the site reports no KPI of this category (kpi_rules/site.yaml): no empty section
+            continue
         lines = [line(k) for k in kpis]
         met = sum(x.status in ("met", "at_risk") for x in lines)
         categories.append(
@@ -238,7 +242,7 @@ def build_context(
         if o.kind == "data_incident":
             incidents[o.subject] = incidents.get(o.subject, 0) + 1
     quality, caveats = [], []
-    for source in SOURCES:
+    for source in register.site.sources:  # a source the site does not have is not "missing"
         missing = [d.isoformat() for d in days if (source, d) not in delivered]
         quality.append(SourceQuality(source, len(days) - len(missing), missing, incidents.get(source, 0)))
         if missing:
@@ -301,7 +305,7 @@ def build_context(
         month=first.strftime("%Y-%m"),
         period=_month_label(first, locale),
         document_number=f"KWL/LCKB/{first:%Y/%m}",
-        generated=generated_at.strftime("%Y-%m-%d %H:%M WIB"),
+        generated=generated_at.strftime("%Y-%m-%d %H:%M %Z"),
         register_rev=revision.rev if revision else None,
         register_rev_effective=revision.effective_from.isoformat() if revision else "—",
         prepared_by=sorted({register.people.describe(k.pic, "role") for k in register.kpis}),
@@ -310,6 +314,8 @@ def build_context(
         summary=[(c.label, c.met, c.total) for c in categories],
         kpis_met=total_met,
         kpis_total=sum(c.total for c in categories),
+        site_name=register.site.name,
+        not_applicable=[k.name_id if lang == "id" else k.name_en for k in register.not_applicable],
         charts=charts,
         defects=defect_lines,
         overdue=[

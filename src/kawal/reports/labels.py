@@ -8,6 +8,7 @@ LABELS: dict[str, dict[str, str]] = {
     "id": {
         "title": "Laporan Capaian KPI Bulanan",
         "subtitle": "Layanan Contact Center — pengawalan KPI (IK KPI Management, ISO 9001:2015)",
+        "not_applicable": "Tidak berlaku di situs ini",
         "document_number": "Nomor dokumen",
         "period": "Periode",
         "register_revision": "Revisi register KPI",
@@ -73,6 +74,7 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Monthly KPI Attainment Report",
         "subtitle": "Contact Center — KPI management (work instruction, ISO 9001:2015)",
+        "not_applicable": "Not applicable at this site",
         "document_number": "Document number",
         "period": "Period",
         "register_revision": "KPI register revision",

@@ -52,7 +52,7 @@ def minutes_context(session: Session, register: Register, first: date, as_of: da
         doc["chair_name"] = people.describe(doc["chair"], "role")
         doc["state"] = m.state
         doc["finalized"] = (
-            f"{in_site_time(m.finalized_at):%Y-%m-%d %H:%M} WIB oleh {people.describe(m.finalized_by or '')}"
+            f"{in_site_time(m.finalized_at):%Y-%m-%d %H:%M %Z} oleh {people.describe(m.finalized_by or '')}"
             if m.finalized_at
             else None
         )

@@ -193,7 +193,9 @@ class Notification(Base):
     body_html: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(200), doc="fixed at enqueue: a resend keeps the same id")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    state: Mapped[str] = mapped_column(String(16), doc="pending, sending or sent")
+    state: Mapped[str] = mapped_column(
+        String(16), doc="pending, sending, sent, failed, or held (a backfilled day's mail: kept, never sent)"
+    )
     attempts: Mapped[int] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

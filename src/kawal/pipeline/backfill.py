@@ -1,0 +1,173 @@
+"""``kawal backfill --from DAY --to DAY``: past days through the real daily DAG on the embedded
+default, then the month-end steps of every complete month (issue #16, "History in").
+
+The same tasks as the scheduler's runs, the same store, real DAG runs recorded in Airflow's metadata
+DB (``dag.test()``, one DagRun per day, as ``kawal demo`` does). What differs, and why:
+- each run has ``{"backfill": true}`` in its conf: the breach mails it queues are *held* (kept in
+  the outbox, never sent) — PICs are not mailed about last year; the tickets are opened as they
+  would have been, for the monthly review and the records;
+- the month-end report of a complete month is rendered as a draft PDF, not emailed; with
+  ``send_reports`` the real monthly DAG runs for it and delivers it (once, as always);
+- Data Docs are built once at the end, not after every day (``build_data_docs`` defers).
+
+Refused before anything runs, with the reason (a run that would execute no task is never silent):
+a day before the site's ``history_starts`` (the daily DAG's start), a day with no register revision
+in force, a day not yet ended, a paused daily DAG, a DAG file that does not import.
+
+Production runs the same thing through the scheduler (docs/onboarding-a-source.md)::
+
+    airflow backfill create --dag-id kawal_daily_kpis --from-date 2025-01-02 --to-date 2026-01-01 \\
+        --dag-run-conf '{"backfill": true}' --max-active-runs 1
+
+(the logical dates are the *run* dates, the day after each business day, 01:00 site time).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from kawal.errors import KawalError
+
+DAG_ID = "kawal_daily_kpis"
+
+
+@dataclass
+class BackfillSummary:
+    days: int = 0
+    succeeded: list[date] = field(default_factory=list)
+    failed: dict[date, list[str]] = field(default_factory=dict)  # day → tasks not successful
+    reports: dict[str, str] = field(default_factory=dict)  # month → PDF path or delivery state
+    seconds: float = 0.0
+    data_docs: str = ""
+
+
+def check_range(first: date, last: date) -> None:
+    """Refuse a range the daily DAG would not run, saying why (before Airflow is touched)."""
+    from kawal.register import load_register
+    from kawal.settings import now_site
+
+    if first > last:
+        raise KawalError(f"--from {first} is after --to {last}")
+    register = load_register()
+    site = register.site
+    if first < site.history_starts:
+        raise KawalError(
+            f"{first} is before the site's history_starts ({site.history_starts}, kpi_rules/site.yaml): the daily "
+            "DAG starts there, so a run for that day would execute no task. Set history_starts earlier (and give "
+            "the register a revision in force by then) to compute it"
+        )
+    first_revision = min(r.effective_from for r in register.revisions)
+    if first < first_revision:
+        raise KawalError(
+            f"{first}: no register revision is in force before {first_revision} (kpi_rules/register.yaml): its "
+            "values could not be judged. Give the register a baseline revision effective on or before that day"
+        )
+    today = now_site().date()
+    if last >= today:
+        raise KawalError(f"--to {last}: the day has not ended yet (today is {today}, site time)")
+
+
+def run_backfill(
+    first: date,
+    last: date,
+    *,
+    kawal_home: Path,
+    send_reports: bool = False,
+    on_day: Callable[[date, str, float, TextIO], None] | None = None,
+    log_name: str = "backfill-airflow.log",
+) -> BackfillSummary:
+    from kawal.airflow_env import airflow_output_to, embedded_airflow_env, migrate_airflow_db
+
+    check_range(first, last)
+    env = embedded_airflow_env(kawal_home)
+    os.environ.update(env)  # before Airflow is imported, so it reads this configuration
+    logs = kawal_home / "logs"
+    migrate_airflow_db(env, logs / "airflow-db-migrate.log")
+    summary = BackfillSummary()
+    t0 = time.monotonic()
+    with airflow_output_to(logs / log_name) as terminal:
+        from airflow.dag_processing.dagbag import DagBag
+
+        from kawal.periods import daily_run_logical_date
+
+        bag = DagBag(dag_folder=env["AIRFLOW__CORE__DAGS_FOLDER"])
+        if bag.import_errors:
+            raise KawalError(
+                f"DAG file(s) do not import: {'; '.join(f'{k}: {v}' for k, v in bag.import_errors.items())}"
+            )
+        dag = bag.get_dag(DAG_ID)
+        _refuse_if_paused()
+        day = first
+        while day <= last:
+            t = time.monotonic()
+            run = dag.test(logical_date=daily_run_logical_date(day), run_conf={"backfill": True})
+            state = str(run.state)
+            summary.days += 1
+            if state == "success":
+                summary.succeeded.append(day)
+            else:
+                summary.failed[day] = sorted(
+                    ti.task_id for ti in run.get_task_instances() if str(ti.state) != "success"
+                )
+            if on_day is not None:
+                on_day(day, state, time.monotonic() - t, terminal)
+            day += timedelta(days=1)
+        summary.reports = _month_ends(first, last, bag, send_reports)
+        from kawal.checks.suites import build_data_docs
+
+        summary.data_docs = str(build_data_docs())  # once, for every day (the daily task deferred it)
+    summary.seconds = time.monotonic() - t0
+    return summary
+
+
+def _refuse_if_paused() -> None:
+    """dag.test() would run a paused DAG; the scheduler would not. Say so instead of diverging."""
+    from airflow.models.dag import DagModel
+
+    model = DagModel.get_dagmodel(DAG_ID)
+    if model is not None and model.is_paused:
+        raise KawalError(
+            f"{DAG_ID} is paused in Airflow: the scheduler runs none of its days. Unpause it "
+            f"(airflow dags unpause {DAG_ID}) to backfill"
+        )
+
+
+def complete_months(first: date, last: date) -> list[date]:
+    """First days of the months wholly inside [first, last]."""
+    months = []
+    m = first.replace(day=1)
+    while m <= last:
+        nxt = (m.replace(day=28) + timedelta(days=4)).replace(day=1)
+        if m >= first and nxt - timedelta(days=1) <= last:
+            months.append(m)
+        m = nxt
+    return months
+
+
+def _month_ends(first: date, last: date, bag, send_reports: bool) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from kawal.register import load_register
+    from kawal.reports.deliver import produce
+    from kawal.settings import site_tz
+    from kawal.store import engine_for
+
+    out: dict[str, str] = {}
+    for month in complete_months(first, last):
+        key = f"{month:%Y-%m}"
+        if send_reports:  # the monthly DAG's own run, as scheduled on day 2 of the next month
+            nxt = (month.replace(day=28) + timedelta(days=7)).replace(day=2)
+            run = bag.get_dag("kawal_monthly_report").test(
+                logical_date=datetime(nxt.year, nxt.month, 2, 7, 0, tzinfo=site_tz())
+            )
+            out[key] = f"kawal_monthly_report {run.state}"
+        else:
+            produced = produce(engine_for(), load_register(), month, stem=f"draf-laporan-kpi-{month:%Y-%m}-id")
+            out[key] = str(produced.pdf)
+    return out

@@ -1,0 +1,131 @@
+"""The site: who the center is, where its business day starts and ends, which sources it has
+(``kpi_rules/site.yaml``, checked by ``kawal rules check``; issue #16).
+
+- ``name``: shown on the report and the board.
+- ``timezone``: the time zone of the business day (IANA name; default ``Asia/Jakarta``, WIB — the
+  work instruction's center). Every "day" of Kawal — a delivery's day, the DAGs' schedules, the CLI's
+  today — is a day in this zone. A vendor export written in another zone says so in its mapping
+  (``timezone:``, for timestamps without an offset).
+- ``sources``: the canonical sources this site delivers. A source not listed has no task in the
+  daily DAG, no data incident and no "missing" in the report: its KPIs are *not applicable* at this
+  site, and shown as such — never as missing data or a miss.
+- ``history_starts``: the first business day Kawal computes. The daily DAG starts there (so
+  ``kawal backfill`` and ``airflow backfill create`` can run any day from it); the register's first
+  revision should be in force by then, so history is judged against the targets of its time.
+- ``opt_in_kpis``: register entries marked ``opt_in`` (service level, mean CSAT, FCR, abandon rate)
+  that this site reports; the others stay out of every computation and report.
+
+This module is *light* (PyYAML and the standard library): the DAG files read the site when the
+scheduler parses them, every 30 s. A missing file means the defaults (every source, WIB).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kawal.errors import KawalError
+from kawal.sources import SOURCES
+
+SITE_FILE = "site.yaml"
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+DEFAULT_HISTORY_STARTS = date(2026, 1, 1)
+FIELDS = ("name", "timezone", "sources", "history_starts", "opt_in_kpis")
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str = "Contact Center"
+    timezone: str = DEFAULT_TIMEZONE
+    sources: tuple[str, ...] = tuple(SOURCES)
+    history_starts: date = DEFAULT_HISTORY_STARTS
+    opt_in_kpis: tuple[str, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def uses(self, source: str) -> bool:
+        return source in self.sources
+
+    @property
+    def dag_start(self) -> datetime:
+        """The DAGs' ``start_date``: the first moment of the site's history, in its zone."""
+        return datetime.combine(self.history_starts, time(), self.tz)
+
+    @property
+    def daily_dag_start(self) -> datetime:
+        """The daily DAG's ``start_date``: its run at 01:00 computes the day that just ended, so its
+        first run (the day after ``history_starts``) computes ``history_starts``."""
+        return self.dag_start + timedelta(days=1)
+
+
+def _rules_dir() -> Path:
+    return Path(os.environ.get("KAWAL_RULES_DIR", Path.cwd() / "kpi_rules")).resolve()
+
+
+_CACHE: dict[tuple[str, int], Site] = {}
+
+
+def load_site(directory: Path | None = None) -> Site:
+    """The site settings (defaults when the file is absent); a mistake is one line naming the field."""
+    path = (directory or _rules_dir()) / SITE_FILE
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return Site()
+    except OSError as exc:
+        raise KawalError(f"{path}: cannot be read ({exc.strerror})") from None
+    key = (str(path), stamp)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = _parse(path)
+    return _CACHE[key]
+
+
+def _parse(path: Path) -> Site:
+    from kawal.config import load_yaml_mapping
+
+    data = load_yaml_mapping(path, "the site settings (name, timezone, sources …)")
+
+    def bad(field: str, what: str) -> KawalError:
+        return KawalError(f"{path}: field {field}: {what}")
+
+    unknown = sorted(set(map(str, data)) - set(FIELDS))
+    if unknown:
+        raise bad(unknown[0], f"unknown field (expected: {', '.join(FIELDS)})")
+    site = Site()
+    name = data.get("name", site.name)
+    if not isinstance(name, str) or not name.strip() or len(name) > 120:
+        raise bad("name", "must be the site's name (text, at most 120 characters)")
+    timezone = data.get("timezone", site.timezone)
+    try:
+        if not isinstance(timezone, str):
+            raise ValueError
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise bad("timezone", "not an IANA time zone (e.g. Asia/Jakarta, Asia/Makassar, Europe/Berlin)") from None
+    sources = data.get("sources", list(site.sources))
+    if not isinstance(sources, list) or not sources or not all(isinstance(s, str) for s in sources):
+        raise bad("sources", f"must list the sources this site delivers (of: {', '.join(SOURCES)})")
+    for s in sources:
+        if s not in SOURCES:
+            raise bad("sources", f"{s!r} is not a canonical source (known: {', '.join(SOURCES)})")
+    if len(set(sources)) != len(sources):
+        raise bad("sources", "a source is listed twice")
+    starts = data.get("history_starts", site.history_starts)
+    if not isinstance(starts, date):
+        raise bad("history_starts", "must be a date, YYYY-MM-DD")
+    opt_in = data.get("opt_in_kpis", [])
+    if not isinstance(opt_in, list) or not all(isinstance(k, str) for k in opt_in):
+        raise bad("opt_in_kpis", "must be a list of KPI ids of the register")
+    return Site(
+        name=name.strip(),
+        timezone=timezone,
+        sources=tuple(s for s in SOURCES if s in sources),  # the catalogue's order
+        history_starts=starts,
+        opt_in_kpis=tuple(opt_in),
+    )
