@@ -80,6 +80,25 @@ class ScrParams(_Params):
         return super().columns() | {"outcome", "wait_s", "short_abandon"}
 
 
+class ServiceLevelParams(_Params):
+    threshold_s: float = Field(20.0, gt=0, description="T: answered within T seconds counts (wait ≤ T)")
+    denominator: Literal["offered", "answered", "offered_minus_short"] = Field(
+        "offered", description="the three common variants: all offered, answered only, offered less short abandons"
+    )
+    short_abandon_s: float = Field(5.0, ge=0, description="for offered_minus_short: as the SCR's")
+
+    def columns(self) -> set[str]:
+        return super().columns() | {"outcome", "wait_s", "short_abandon"}
+
+
+class AbandonRateParams(_Params):
+    exclude_short: bool = Field(False, description="leave short abandons out of numerator and denominator")
+    short_abandon_s: float = Field(5.0, ge=0, description="with exclude_short: as the SCR's")
+
+    def columns(self) -> set[str]:
+        return super().columns() | {"outcome", "wait_s", "short_abandon"}
+
+
 class InteractionParams(_Params):
     def columns(self) -> set[str]:
         return super().columns() | {"outcome", "wait_s", "talk_s", "hold_s", "acw_s"}
@@ -218,6 +237,34 @@ def average_handling_time(rows: pd.DataFrame, p: InteractionParams) -> Component
     return Components(float(handling.sum()), float(_calls(answered).sum()))
 
 
+def service_level(rows: pd.DataFrame, p: ServiceLevelParams) -> Components:
+    """Answered within ``threshold_s`` seconds / the chosen denominator (offered; answered; offered −
+    short abandons). A call-level answered interaction of unknown wait is left out of both sides
+    (as in RT); an aggregate row (``calls`` > 1) cannot say which of its calls were within T, so
+    it is left out too — an interval export states its own SL count, which this kind does not read."""
+    rows = rows_in_scope(rows, p)
+    calls = _calls(rows)
+    answered = rows["outcome"].eq("answered")
+    unknown = answered & (rows["wait_s"].isna() | (calls > 1))
+    within = answered & ~unknown & (rows["wait_s"] <= p.threshold_s)
+    if p.denominator == "answered":
+        base = answered & ~unknown
+    elif p.denominator == "offered":
+        base = ~unknown
+    else:
+        base = ~unknown & ~short_abandons(rows, p.short_abandon_s)
+    return Components(float(calls[within].sum()), float(calls[base].sum()))
+
+
+def abandon_rate(rows: pd.DataFrame, p: AbandonRateParams) -> Components:
+    """Abandoned / offered, weighted by ``calls``; with ``exclude_short`` short abandons leave both."""
+    rows = rows_in_scope(rows, p)
+    calls = _calls(rows)
+    abandoned = rows["outcome"].eq("abandoned")
+    counted = ~short_abandons(rows, p.short_abandon_s) if p.exclude_short else abandoned | ~abandoned
+    return Components(float(calls[abandoned & counted].sum()), float(calls[counted].sum()))
+
+
 def ratio_of_sums(rows: pd.DataFrame, p: RatioParams) -> Components:
     """Σ numerator column / Σ denominator column (e.g. filled seats / required seats)."""
     rows = rows_in_scope(rows, p)
@@ -266,6 +313,8 @@ FORMULA_KINDS: dict[str, FormulaKind] = {
     "success_call_ratio": FormulaKind(success_call_ratio, ScrParams, source="interactions"),
     "response_time": FormulaKind(response_time, InteractionParams, source="interactions"),
     "average_handling_time": FormulaKind(average_handling_time, InteractionParams, source="interactions"),
+    "service_level": FormulaKind(service_level, ServiceLevelParams, source="interactions"),
+    "abandon_rate": FormulaKind(abandon_rate, AbandonRateParams, source="interactions"),
     "ratio_of_sums": FormulaKind(ratio_of_sums, RatioParams),
     "mean": FormulaKind(mean, MeanParams),
     "share": FormulaKind(share, ShareParams),

@@ -111,6 +111,14 @@ SOURCES: dict[str, SourceSpec] = {
                     unknown_when_blank=True,
                 ),
                 Column(
+                    "first_contact_resolved",
+                    "flag",
+                    "1 when the contact resolved the customer's need at the first contact, 0 when not; "
+                    "empty when the export does not say (first-contact resolution counts the known ones)",
+                    optional=True,
+                    unknown_when_blank=True,
+                ),
+                Column(
                     "customer_ref",
                     "text",
                     "keyed hash (HMAC-SHA256) of the caller's id, or empty",

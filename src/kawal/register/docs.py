@@ -29,7 +29,7 @@ def kpi_definitions_markdown(register: Register) -> str:
     rev = register.revisions[-1]
     parts.append(f"Register revision {rev.rev}, effective {rev.effective_from}.\n")
     for category in Category:
-        kpis = [k for k in register.kpis if k.category is category]
+        kpis = [k for k in register.entries if k.category is category]
         if not kpis:
             continue
         parts.append(f"\n## {category.label_id} ({category.value})\n")
@@ -46,6 +46,10 @@ def kpi_definitions_markdown(register: Register) -> str:
             ]
             if d.exclusions:
                 lines.append(f"- **Exclusions**: {d.exclusions}")
+            if k.opt_in:
+                lines.append(
+                    "- **Opt-in**: computed and reported only where `kpi_rules/site.yaml` lists it in `opt_in_kpis`"
+                )
             lines += [
                 f"- **Formula kind**: `{k.formula.kind}` with `{params}`",
                 f"- **Source**: `{k.source}` — {SOURCES[k.source].description}",

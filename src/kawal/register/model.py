@@ -61,6 +61,7 @@ class Unit(StrEnum):
     seconds = "seconds"
     minutes = "minutes"
     contacts = "contacts"  # interactions per agent-day
+    rating = "rating"  # points on the survey's 1-5 scale (mean CSAT)
 
     @property
     def scale(self) -> float:
@@ -69,6 +70,8 @@ class Unit(StrEnum):
 
     @property
     def bounds(self) -> tuple[float, float | None]:
+        if self.value == "rating":
+            return (1.0, 5.0)
         return (0.0, 100.0) if self.value in ("percent", "score") else (0.0, None)
 
     @property
@@ -79,6 +82,7 @@ class Unit(StrEnum):
             "seconds": "detik",
             "minutes": "menit",
             "contacts": "kontak/agen/hari",
+            "rating": "poin (1–5)",
         }[self.value]
 
 
@@ -217,6 +221,11 @@ class Register:
     #: entries of register.yaml this site does not report: their source is not among the site's
     #: sources, or they are opt-in and not opted in (``kpi_rules/site.yaml``). Nothing computes them.
     not_applicable: list[Kpi] = field(default_factory=list)
+
+    @property
+    def entries(self) -> list[Kpi]:
+        """Every entry of register.yaml, applicable here or not (the generated definitions list all)."""
+        return [*self.kpis, *self.not_applicable]
 
     def kpi(self, kpi_id: str) -> Kpi:
         from kawal.errors import KawalError

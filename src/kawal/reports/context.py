@@ -315,7 +315,11 @@ def build_context(
         kpis_met=total_met,
         kpis_total=sum(c.total for c in categories),
         site_name=register.site.name,
-        not_applicable=[k.name_id if lang == "id" else k.name_en for k in register.not_applicable],
+        not_applicable=[  # the KPIs of sources the site does not have (an opt-in not chosen is just not reported)
+            k.name_id if lang == "id" else k.name_en
+            for k in register.not_applicable
+            if not register.site.uses(k.source)
+        ],
         charts=charts,
         defects=defect_lines,
         overdue=[
