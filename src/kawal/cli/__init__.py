@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from kawal.cli.context import month_option
+from kawal.cli.context import date_option, month_option
 from kawal.errors import KawalError
 
 
@@ -224,14 +224,37 @@ def kpi_month(month, source: str, scope: str) -> None:  # type: ignore[no-untype
 
 @kpi.command("attainment")
 @click.option("--month", required=True, callback=month_option, help="YYYY-MM")
-def kpi_attainment(month) -> None:  # type: ignore[no-untyped-def]
-    """Every KPI's month value against its target, by category."""
-    from kawal.kpis.summary import month_attainment, render_attainment
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+def kpi_attainment(month, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """Every KPI's month value against its target, by category (json/csv: full precision, with the
+    numerator, denominator and day counts)."""
+    from kawal.kpis.summary import month_attainment, range_totals, render_attainment, render_range
+    from kawal.periods import days_of_month
     from kawal.register import load_register
     from kawal.store import engine_for
 
     register = load_register()
+    if fmt != "text":
+        click.echo(render_range(range_totals(engine_for(), register, month, days_of_month(month)[-1]), fmt))
+        return
     click.echo(render_attainment(month_attainment(engine_for(), register, month), register, month))
+
+
+@kpi.command("range")
+@click.option("--from", "first", required=True, callback=date_option, help="first day, YYYY-MM-DD")
+@click.option("--to", "last", required=True, callback=date_option, help="last day, YYYY-MM-DD")
+@click.option("--scope", default="all", show_default=True, help="'all' or e.g. 'channel=voice'")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+def kpi_range(first, last, scope: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """Every KPI over any range (a quarter, a year): Σ numerator / Σ denominator of its days, the
+    counts behind it, the target in force at its start, and why a value cannot be judged."""
+    from kawal.kpis.summary import range_totals, render_range
+    from kawal.register import load_register
+    from kawal.store import engine_for
+
+    if first > last:
+        raise KawalError(f"--from {first} is after --to {last}")
+    click.echo(render_range(range_totals(engine_for(), load_register(), first, last, scope), fmt))
 
 
 def _register_subcommands() -> None:

@@ -175,3 +175,166 @@ def render_attainment(rows: list[Attainment], register: Register, first: date) -
         "hari = hari dengan data; hari ✗ = hari yang nilainya sendiri tidak mencapai target harian.",
     ]
     return "\n".join(lines)
+
+
+# --- any range: a quarter, a year, any days ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RangeTotal:
+    """A KPI over [first, last]: Σ numerator / Σ denominator of the days with a value (a stock
+    denominator — headcount — is the mean over those days), with the counts behind it and, when it
+    cannot be judged, why."""
+
+    kpi: Kpi
+    first: date
+    last: date
+    numerator: float
+    denominator: float
+    value: float | None
+    days_in_range: int
+    days_with_value: int
+    days_not_evaluable: int
+    target: Target | None
+    status: Status
+    reason: str | None
+
+    def as_dict(self) -> dict:
+        return {
+            "kpi": self.kpi.id,
+            "name": self.kpi.name_en,
+            "unit": self.kpi.unit.value,
+            "from": self.first.isoformat(),
+            "to": self.last.isoformat(),
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "value": self.value,
+            "days_in_range": self.days_in_range,
+            "days_with_value": self.days_with_value,
+            "days_not_evaluable": self.days_not_evaluable,
+            "target": None if self.target is None else self.target.value,
+            "target_revision": None if self.target is None else self.target.rev,
+            "status": self.status.value,
+            "reason": self.reason,
+        }
+
+
+def range_totals(engine: Engine, register: Register, first: date, last: date, scope: str = "all") -> list[RangeTotal]:
+    from kawal.formulas import FORMULA_KINDS
+    from kawal.kpis.evaluation import evaluate
+    from kawal.kpis.month import MIN_VALID_SHARE
+
+    with Session(engine) as session:
+        stored = list(
+            session.scalars(
+                select(KpiValue).where(
+                    KpiValue.kpi_id.in_([k.id for k in register.kpis]),
+                    KpiValue.scope == scope,
+                    KpiValue.period_type == "day",
+                    KpiValue.period_start >= first,
+                    KpiValue.period_start <= last,
+                )
+            )
+        )
+    days = (last - first).days + 1
+    out = []
+    for kpi in register.kpis:
+        mine = [v for v in stored if v.kpi_id == kpi.id]
+        valued = [v for v in mine if v.days_covered > 0 and v.denominator is not None]
+        numerator = sum(v.numerator or 0.0 for v in valued)
+        denominator = sum(v.denominator or 0.0 for v in valued)
+        if FORMULA_KINDS[kpi.formula.kind].stock_denominator and valued:
+            denominator /= len(valued)
+        value = kpi.unit.scale * numerator / denominator if denominator else None
+        target = register.target_on(kpi.id, first)
+        changed = [
+            r
+            for r in register.revisions
+            if first < r.effective_from <= last and any(c.kpi == kpi.id for c in r.changes)
+        ]
+        reason = None
+        if not mine:
+            reason = "no value stored in the range (no delivery, or not computed yet: kawal backfill)"
+        elif value is None:
+            reason = "nothing to divide by: the denominator is 0 on every day with data"
+        elif target is None:
+            reason = f"no register revision in force on {first} for this KPI"
+        status = evaluate(kpi, target, value)
+        if status is not Status.not_evaluable and len(valued) < MIN_VALID_SHARE * days:
+            # the month-final rule (kawal.kpis.month), over the range: too few days to stand for it
+            status = Status.not_evaluable
+            reason = f"only {len(valued)} of {days} days have a value (under {MIN_VALID_SHARE:.0%})"
+        elif changed and status is not Status.not_evaluable:
+            reason = (
+                f"judged against revision {target.rev if target else '—'}; revision {changed[0].rev} changed the "
+                f"target on {changed[0].effective_from}"
+            )
+        out.append(
+            RangeTotal(
+                kpi,
+                first,
+                last,
+                numerator,
+                denominator,
+                value,
+                days,
+                len(valued),
+                sum(1 for v in mine if v.days_covered == 0),
+                target,
+                status,
+                reason,
+            )
+        )
+    order = list(Category)
+    return sorted(out, key=lambda t: (order.index(t.kpi.category), t.kpi.scope is not Scope.external))
+
+
+def render_range(totals: list[RangeTotal], fmt: str = "text") -> str:
+    """``text`` for people (Indonesian number format), ``json`` / ``csv`` at full precision."""
+    if fmt == "json":
+        import json
+
+        return json.dumps([t.as_dict() for t in totals], indent=2, ensure_ascii=False)
+    if fmt == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        fields = list(totals[0].as_dict()) if totals else ["kpi"]
+        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        for t in totals:
+            writer.writerow(
+                {k: ("" if v is None else repr(v) if isinstance(v, float) else v) for k, v in t.as_dict().items()}
+            )
+        return buffer.getvalue().rstrip("\n")
+    from babel.numbers import format_decimal
+
+    if not totals:
+        return "no KPI applies at this site"
+    first, last = totals[0].first, totals[0].last
+    widths = [26, 14, 18, 18, 12, 20, 10]
+    lines = [
+        f"KPI {first} … {last} ({totals[0].days_in_range} hari) · nilai = Σpembilang / Σpenyebut hari-hari berdata",
+        _line(["KPI", "nilai", "pembilang", "penyebut", "target", "status", "hari"], widths),
+    ]
+    notes = []
+    for t in totals:
+        shown = "?" if t.value is None else format_decimal(t.value, format="#,##0.0###", locale=LOCALE)
+        lines.append(
+            _line(
+                [
+                    f"{t.kpi.id} ({t.kpi.unit.label_id})"[: widths[0] - 1],
+                    shown,
+                    format_decimal(t.numerator, format="#,##0.##", locale=LOCALE),
+                    format_decimal(t.denominator, format="#,##0.##", locale=LOCALE),
+                    format_target(t.kpi, t.target),
+                    t.status.label_id,
+                    f"{t.days_with_value}/{t.days_in_range}",
+                ],
+                widths,
+            )
+        )
+        if t.reason:
+            notes.append(f"  {t.kpi.id}: {t.reason}")
+    return "\n".join(lines + (["", "Catatan:", *notes] if notes else []))
