@@ -14,7 +14,7 @@ export KAWAL_RULES_DIR := $(CURDIR)/kpi_rules
 export KAWAL_MAPPINGS_DIR := $(CURDIR)/mappings
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install demo test fuzz lint fmt lock clean help stack-test up chromium bench
+.PHONY: install demo test fuzz lint fmt lock clean help stack-test up chromium bench bench-backfill
 
 help:
 	@echo "make demo   - generate a demo month ($(MONTH)) and run the daily DAG for every day under Airflow"
@@ -22,6 +22,7 @@ help:
 	@echo "make fuzz   - the property tests with fresh random examples and 10x their budget"
 	@echo "make up     - Airflow with the KPI board (http://127.0.0.1:$(PORT)/kawal/) on the demo's data (after make demo)"
 	@echo "make bench  - 100k and 1M interactions a day against the read floor and DuckDB (BENCHMARKS.md)"
+	@echo "make bench-backfill - a year of a 5,000-calls-a-day center through kawal import + kawal backfill"
 	@echo "make lint | fmt | lock | clean"
 
 # The venv is rebuilt when the lock or the project metadata change. uv installs exactly the lock
@@ -87,6 +88,13 @@ stack-test: install
 # the figures to bench/results/latest.json, working files to var/bench/. BENCH_10M=1 adds the 10M-row
 # day (ROWS=10000000 runs that day alone); REPS is the number of repetitions (median; at least 3).
 REPS ?= 3
+# A year of a 5,000-calls-a-day, interactions-only site through kawal import and kawal backfill
+# (bench/backfill.py; issue #16's target: 15 minutes on this machine kind).
+DAYS ?= 365
+CALLS ?= 5000
+bench-backfill: install
+	$(PY) -m bench.backfill --days $(DAYS) --calls $(CALLS)
+
 bench: install
 	$(PY) -m bench.run --reps $(REPS) $(if $(ROWS),--rows $(ROWS))
 

@@ -230,9 +230,10 @@ def response_time(rows: pd.DataFrame, p: InteractionParams) -> Components:
 
 
 def average_handling_time(rows: pd.DataFrame, p: InteractionParams) -> Components:
-    """Σ (talk + hold + after-call work) of answered interactions / answered interactions."""
+    """Σ (talk + hold + after-call work) of answered interactions / answered interactions; those
+    whose talk time the export does not give (an aggregate without handling times) leave both sides."""
     rows = rows_in_scope(rows, p)
-    answered = rows.loc[rows["outcome"].eq("answered")]
+    answered = rows.loc[rows["outcome"].eq("answered") & rows["talk_s"].notna()]
     handling = answered["talk_s"] + answered["hold_s"] + answered["acw_s"]
     return Components(float(handling.sum()), float(_calls(answered).sum()))
 

@@ -91,7 +91,7 @@ SOURCES: dict[str, SourceSpec] = {
                     "time in queue until answered or abandoned; empty when the export does not know it",
                     unknown_when_blank=True,
                 ),
-                _seconds("talk_s", "talk time"),
+                _seconds("talk_s", "talk time; empty when the export does not give it", unknown_when_blank=True),
                 _seconds("hold_s", "hold time"),
                 _seconds("acw_s", "after-call work"),
                 Column(

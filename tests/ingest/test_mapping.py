@@ -64,6 +64,7 @@ def test_export_maps_to_canonical_rows(tmp_path: Path) -> None:
         "acw_s",
         "calls",
         "short_abandon",
+        "first_contact_resolved",
         "customer_ref",
     }  # the ANI (phone) column is gone: only its keyed hash is kept
     assert list(rows["calls"]) == [1.0] * 4

@@ -55,7 +55,7 @@ def business_days(mapping: Mapping, raw: pd.DataFrame, path: Path) -> pd.Series:
     from kawal.settings import site_tz
 
     spec = SOURCES[mapping.source]
-    column = "interval_start" if mapping.shape == "intervals" else spec.timestamp
+    column = "interval_start" if mapping.shape in ("intervals", "aggregates") else spec.timestamp
     rule = mapping.day or (mapping.columns.get(column) if column else None)
     if rule is None:
         raise KawalError(

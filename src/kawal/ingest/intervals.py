@@ -51,18 +51,60 @@ INTERVAL_FIELDS: dict[str, IntervalField] = {
         IntervalField("answered", "interactions answered"),
         IntervalField("abandoned", "interactions abandoned (short abandons included)"),
         IntervalField("short_abandoned", "abandons the export counts as short", required=False),
-        IntervalField("answer_wait_s", "Σ seconds waited by the answered interactions"),
+        IntervalField(
+            "answer_wait_s",
+            "Σ seconds waited by the answered interactions (unknown when absent)",
+            required=False,
+            default="",
+        ),
+        IntervalField(
+            "answer_wait_avg_s",
+            "average seconds waited by the answered (× answered = Σ), when the export gives the mean, not the sum",
+            required=False,
+            default="",
+        ),
         IntervalField(
             "abandon_wait_s",
             "Σ seconds waited by the abandoned interactions (unknown when absent)",
             required=False,
             default="",
         ),
-        IntervalField("talk_s", "Σ talk seconds of the answered"),
+        IntervalField("talk_s", "Σ talk seconds of the answered", required=False, default=""),
+        IntervalField(
+            "talk_avg_s",
+            "average talk seconds of the answered (× answered = Σ), instead of talk_s",
+            required=False,
+            default="",
+        ),
         IntervalField("hold_s", "Σ hold seconds of the answered", required=False),
         IntervalField("acw_s", "Σ after-call-work seconds of the answered", required=False),
+        # the export's own ratios, mapped as *checks*: a delivery whose rate disagrees with its counts
+        # beyond the rounding of the written figure is refused (a data incident names both figures)
+        IntervalField(
+            "published_abandon_rate", "the export's abandon rate, % of offered (a check)", required=False, default=""
+        ),
+        IntervalField(
+            "published_answer_rate", "the export's answer rate, % of offered (a check)", required=False, default=""
+        ),
+        IntervalField(
+            "published_average_wait_s", "the export's average speed of answer, s (a check)", required=False, default=""
+        ),
     )
 }
+
+#: published figure → (what it is of the counts, as a function of the numbers)
+PUBLISHED = {
+    "published_abandon_rate": ("abandoned / offered × 100", lambda n: 100 * n["abandoned"] / n["offered"]),
+    "published_answer_rate": ("answered / offered × 100", lambda n: 100 * n["answered"] / n["offered"]),
+    "published_average_wait_s": ("Σ answer wait / answered", lambda n: n["answer_wait_s"] / n["answered"]),
+}
+
+
+def _rounding(text: str) -> float:
+    """Half a unit of the last decimal written: "12.3" → 0.05, "12" → 0.5, "12,35" → 0.005."""
+    text = text.strip().replace(",", ".")
+    decimals = len(text.split(".", 1)[1]) if "." in text else 0
+    return 0.5 * 10.0**-decimals
 
 
 def expand_intervals(fields: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -105,6 +147,23 @@ def expand_intervals(fields: pd.DataFrame, path: Path) -> pd.DataFrame:
                 f"row {fields.index[i] + 2}: {what} ({small.iloc[i]:g}) is greater than {name} ({large.iloc[i]:g}): "
                 "the interval's counts contradict each other",
             )
+    for total, average in (("answer_wait_s", "answer_wait_avg_s"), ("talk_s", "talk_avg_s")):
+        numbers[total] = numbers[total].fillna(numbers[average] * numbers["answered"])  # a mean × its count
+    for name, (what, expected_of) in PUBLISHED.items():
+        written = fields[name].str.strip()
+        mapped = written.ne("") & numbers[name].notna()
+        with_base = numbers["answered" if name == "published_average_wait_s" else "offered"] > 0
+        expected = expected_of(numbers)
+        off = mapped & with_base & expected.notna()
+        off &= (numbers[name] - expected).abs() > written.map(_rounding) + 1e-9
+        if off.any():
+            i = int(off.to_numpy().nonzero()[0][0])
+            raise SourceFileError(
+                path,
+                f"row {fields.index[i] + 2} (period {redacted(fields['interval_start'].iloc[i])}): the export's "
+                f"{name.removeprefix('published_')} {numbers[name].iloc[i]:g} disagrees with its own counts "
+                f"({what} = {expected.iloc[i]:.6g}) beyond rounding; {int(off.sum())} row(s) in all",
+            )
     parts = []
     long_abandoned = numbers["abandoned"] - numbers["short_abandoned"]
     unknown = pd.Series(float("nan"), index=fields.index)
@@ -130,7 +189,7 @@ def expand_intervals(fields: pd.DataFrame, path: Path) -> pd.DataFrame:
                 "arrived_at": fields["interval_start"],
                 "outcome": outcome,
                 "wait_s": wait.map(lambda v: "" if pd.isna(v) else f"{v:g}"),
-                "talk_s": numbers[talk].map(lambda v: f"{v:g}") if talk else zero,
+                "talk_s": numbers[talk].map(lambda v: "" if pd.isna(v) else f"{v:g}") if talk else zero,
                 "hold_s": numbers[hold].map(lambda v: f"{v:g}") if hold else zero,
                 "acw_s": numbers[acw].map(lambda v: f"{v:g}") if acw else zero,
                 "calls": calls.map(lambda v: f"{v:g}"),

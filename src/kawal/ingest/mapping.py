@@ -215,8 +215,10 @@ class Mapping(BaseModel):
         description="landing sub-folder the exports lie in, when not the mapping's name: several mappings may read "
         "one export (calls and ratings from one workbook) without copying it",
     )
-    shape: Literal["rows", "intervals"] = Field(
-        "rows", description="rows: one row per event/snapshot; intervals: interval aggregates (interactions only)"
+    shape: Literal["rows", "intervals", "aggregates"] = Field(
+        "rows",
+        description="rows: one row per event/snapshot; intervals / aggregates: counts per interval or per day "
+        "(interactions only; kawal.ingest.intervals)",
     )
     sql: SqlSpec | None = Field(None, description="extract each day from a database instead of a file drop")
     timezone: str | None = Field(
@@ -263,12 +265,14 @@ def load_mapping(path: Path) -> Mapping:
         raise KawalError(f"{path}: field source: {exc}") from None
     missing = [c for c in spec.required_columns if c not in mapping.columns]
     unknown = [c for c in mapping.columns if c not in spec.column_names]
-    if mapping.shape == "intervals":
+    if mapping.shape in ("intervals", "aggregates"):
         from kawal.ingest.intervals import INTERVAL_FIELDS
 
         if mapping.source != "interactions":
             raise KawalError(f"{path}: field shape: interval aggregates feed interactions, not {mapping.source}")
         missing = [f.name for f in INTERVAL_FIELDS.values() if f.required and f.name not in mapping.columns]
+        if "talk_s" not in mapping.columns and "talk_avg_s" not in mapping.columns:
+            missing.append("talk_s (or talk_avg_s)")
         unknown = [c for c in mapping.columns if c not in INTERVAL_FIELDS]
         if missing:
             raise KawalError(f"{path}: columns: interval field(s) {', '.join(missing)} are not mapped")
@@ -517,7 +521,7 @@ def read_mapped(mapping: Mapping, path: Path, day: date | None = None) -> pd.Dat
     spec = SOURCES[mapping.source]
     try:
         mapped = apply_mapping(mapping, raw, path)
-        if mapping.shape == "intervals":
+        if mapping.shape in ("intervals", "aggregates"):
             from kawal.ingest.intervals import expand_intervals
 
             mapped = expand_intervals(mapped, path)
