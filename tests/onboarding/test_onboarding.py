@@ -117,7 +117,8 @@ def test_a_bank_month_of_tab_separated_calls_on_an_interactions_only_site(tmp_pa
     assert "Bank Nusantara CC" in text and "Success Call Ratio" in text
     assert "Kategori: Performance" in text and "Kategori: Quality" not in text  # only its KPIs' sections
     assert "/ 3 KPI tercapai" in text
-    assert "Tidak berlaku di situs ini (14)" in text  # the rest is named once, as not applicable
+    # the KPIs of the sources it lacks are named once, as not applicable: 14 always-on + csat_mean (opt-in)
+    assert "Tidak berlaku di situs ini (15)" in text
 
 
 def test_a_quarter_workbook_feeds_calls_and_ratings_from_the_same_rows(tmp_path: Path) -> None:

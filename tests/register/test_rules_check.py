@@ -140,7 +140,7 @@ def test_kpi_definitions_doc_is_in_step_with_the_register() -> None:
 # --- extensibility: a new KPI of an existing formula kind is a register entry only ------------
 
 ABANDON_RATE = """
-  - id: abandon_rate
+  - id: abandon_share
     name_id: Abandon Rate
     name_en: Abandon rate
     category: performance
@@ -208,7 +208,7 @@ def test_new_kpi_of_an_existing_kind_is_a_register_entry_only(tmp_path: Path, mo
     # assert
     assert result.exit_code == 0, result.output
     assert "register OK: 18 KPIs in 5 categories" in result.output
-    got = {r.scope: (r.numerator, r.denominator, r.value) for r in rows if r.kpi_id == "abandon_rate"}
+    got = {r.scope: (r.numerator, r.denominator, r.value) for r in rows if r.kpi_id == "abandon_share"}
     # all:   3 abandoned (2 voice + 1 chat) of 8 offered → 100 × 3 / 8 = 37.5 %
     # voice: 2 abandoned of 5 offered                    → 100 × 2 / 5 = 40 %
     # chat:  1 abandoned of 3 offered                    → 100 × 1 / 3 = 33.33… %
@@ -216,4 +216,4 @@ def test_new_kpi_of_an_existing_kind_is_a_register_entry_only(tmp_path: Path, mo
     assert got["all"] == (3.0, 8.0, pytest.approx(37.5))
     assert got["channel=voice"] == (2.0, 5.0, pytest.approx(40.0))
     assert got["channel=chat"] == (1.0, 3.0, pytest.approx(100 / 3))
-    assert register.target_on("abandon_rate", date(2026, 10, 20)).value == 5
+    assert register.target_on("abandon_share", date(2026, 10, 20)).value == 5

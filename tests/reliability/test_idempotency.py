@@ -15,7 +15,7 @@ import pytest
 from kawal.demo.sources import plan_month, write_demo_month
 from kawal.ingest.delivery import day_file
 from kawal.periods import daily_run_logical_date, days_of_month
-from kawal.settings import SITE_TZ
+from kawal.settings import site_tz
 from tests.reliability.conftest import query, row_counts, store_digest, table_rows, task_states
 from tests.reliability.worker import run_day
 
@@ -103,7 +103,7 @@ def test_month_backfilled_twice_and_its_report_rerun_three_times_change_nothing(
     assert _told_once(url, mail_sink) == mails
 
     # the month's report: one DAG run and three re-runs; one mail, one delivery record
-    logical = datetime(2026, 3, 2, 7, 0, tzinfo=SITE_TZ)
+    logical = datetime(2026, 3, 2, 7, 0, tzinfo=site_tz())
     assert str(monthly_dag.test(logical_date=logical).state) == "success"
     after_report = store_digest(url)
     assert _told_once(url, mail_sink) == mails + 1

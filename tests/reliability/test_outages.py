@@ -17,7 +17,7 @@ from sqlalchemy import event
 from kawal.demo.sources import plan_month, write_demo_month
 from kawal.notify.mailsink import MailSink
 from kawal.periods import daily_run_logical_date
-from kawal.settings import SITE_TZ
+from kawal.settings import site_tz
 from tests.reliability.conftest import content, query, task_states
 from tests.reliability.worker import run_day
 
@@ -68,7 +68,7 @@ def test_smtp_down_during_breach_mails_and_the_report_every_message_delivered_on
             run_day(day)
     waiting = query(url, "SELECT count(*) FROM notification WHERE state = 'pending'")[0][0]
 
-    report = monthly_dag.test(logical_date=datetime(2026, 4, 2, 7, 0, tzinfo=SITE_TZ))
+    report = monthly_dag.test(logical_date=datetime(2026, 4, 2, 7, 0, tzinfo=site_tz()))
 
     assert str(report.state) == "success", task_states(report)
     assert outage_ends[-1] == "send_monthly_report" and _try_numbers(report)["send_monthly_report"] == 2

@@ -20,7 +20,7 @@ import pytest
 from kawal.demo.sources import plan_month, write_demo_month
 from kawal.notify.mailsink import MailSink
 from kawal.periods import daily_run_logical_date
-from kawal.settings import SITE_TZ
+from kawal.settings import site_tz
 from tests.reliability.conftest import dag_from_repo, table_rows
 
 pytestmark = [pytest.mark.security, pytest.mark.airflow, pytest.mark.postgres]
@@ -101,7 +101,7 @@ def test_no_secret_in_logs_mails_store_or_reports(
     day_file(landing, "seats_headcount", day).unlink()  # a data incident: its error text is mailed and stored
     try:
         daily = dag_from_repo("kawal_daily_kpis").test(logical_date=daily_run_logical_date(day))
-        monthly = dag_from_repo("kawal_monthly_report").test(logical_date=datetime(2026, 4, 2, 7, 0, tzinfo=SITE_TZ))
+        monthly = dag_from_repo("kawal_monthly_report").test(logical_date=datetime(2026, 4, 2, 7, 0, tzinfo=site_tz()))
     finally:
         sink.stop()
     # the store down, with the password in its URL: the error people and logs see
