@@ -85,3 +85,16 @@ def test_a_duplicate_key_in_a_mapping_no_longer_wins_silently(tmp_path: Path) ->
     path.write_text(good + "timezone: UTC\ntimezone: Asia/Jakarta\n", encoding="utf-8")
     with pytest.raises(KawalError, match=r"genesys\.yaml: line \d+: not valid YAML: duplicate key 'timezone'"):
         load_mapping(path)
+
+
+def test_the_sources_doc_is_in_step_with_the_catalogue() -> None:
+    """docs/sources.md lists every canonical column, required and optional, from kawal.sources."""
+    from pathlib import Path
+
+    from kawal.sources import SOURCES, catalogue_markdown
+
+    committed = (Path(__file__).resolve().parents[2] / "docs" / "sources.md").read_text(encoding="utf-8")
+    assert committed == catalogue_markdown() + "\n", "stale: run `kawal sources columns --out docs/sources.md`"
+    for spec in SOURCES.values():
+        for column in spec.columns:
+            assert f"| `{column.name}` | {'optional' if column.optional else 'required'} |" in committed

@@ -15,6 +15,27 @@ def sources() -> None:
     """Canonical sources and the mappings that feed them from vendor exports."""
 
 
+@sources.command("columns")
+@click.argument("source", required=False)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="write the markdown here")
+def columns(source: str | None, out: Path | None) -> None:
+    """The canonical columns of SOURCE (or of every source): required, optional, kind, meaning —
+    from the source catalogue (kawal.sources). --out writes docs/sources.md."""
+    from kawal.sources import SOURCES, catalogue_markdown, source_spec
+
+    if out is not None:
+        out.write_text(catalogue_markdown() + "\n", encoding="utf-8")
+        click.echo(f"wrote {out}")
+        return
+    for spec in [source_spec(source)] if source else SOURCES.values():
+        click.echo(f"{spec.name}: {spec.description}")
+        for c in spec.columns:
+            flags = ("optional" if c.optional else "required") + (
+                ", unknown when blank" if c.unknown_when_blank else ""
+            )
+            click.echo(f"  {c.name:<24} {c.kind:<7} {flags:<32} {c.description}")
+
+
 @sources.command("check")
 @click.argument("mapping", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("export", type=click.Path(dir_okay=False, path_type=Path))
@@ -30,6 +51,7 @@ def check(mapping: Path, export: Path, day: object) -> None:
     from kawal.ingest.mapping import apply_mapping, load_mapping, read_export, read_mapped
     from kawal.kpis.day import kpi_day_rows
     from kawal.register import load_register
+    from kawal.sources import SOURCES
 
     m = load_mapping(mapping)
     business_day = day.date() if day is not None else None  # type: ignore[attr-defined]
@@ -50,6 +72,12 @@ def check(mapping: Path, export: Path, day: object) -> None:
         click.echo(f"FAILED: {exc}")
         raise SystemExit(1) from None
     click.echo(f"mapping {m.name}: {export.name} → canonical source {m.source}")
+    spec = SOURCES[m.source]
+    optional = [c.name for c in spec.columns if c.optional]
+    click.echo(
+        f"  canonical columns: required {', '.join(spec.required_columns)}; optional {', '.join(optional) or '—'}"
+        f"  (kawal sources columns {m.source})"
+    )
     click.echo(f"  {len(raw)} row(s) read, {len(raw.columns)} column(s): {', '.join(map(str, raw.columns))}")
     for column, rule in m.columns.items():
         origin = rule.origin_text()
