@@ -74,7 +74,9 @@ def kawal_daily_kpis() -> None:
     ingested, computed = [], []
     for source in SOURCES:
         ingest = KawalStep(task_id=f"ingest_{source}", step="ingest", args={"source": source})
-        compute = KawalStep(task_id=f"compute_{source}", step="compute", pull={"batch_id": ingest.task_id})
+        compute = KawalStep(
+            task_id=f"compute_{source}", step="compute", args={"source": source}, pull={"batch_id": ingest.task_id}
+        )
         ingest >> compute
         ingested.append(ingest)
         computed.append(compute)

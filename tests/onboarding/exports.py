@@ -168,3 +168,56 @@ def training_by_hand(rows: list[tuple], first: date, last: date) -> dict[str, tu
             rated += 1
             satisfied += rating >= 4
     return {"scr": (float(answered), float(offered - short)), "csi": (float(satisfied), float(rated))}
+
+
+def agency_monthly_csv(
+    path: Path, months: list[tuple[int, int]], *, wrong: set[tuple[int, int]], seed: int = 5
+) -> Path:
+    """A public agency's monthly statistics, several years: offered, answered, abandoned, average
+    wait, average talk, and its published abandonment rate (one decimal) — wrong in the ``wrong``
+    months (the rate of another month pasted in)."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["Bulan", "Ditawarkan", "Dijawab", "Ditinggalkan", "RataTunggu", "RataBicara", "TingkatAbandon"])
+        for year, month in months:
+            offered = rng.randint(20_000, 40_000)
+            abandoned = rng.randint(offered // 30, offered // 8)
+            rate = 100 * abandoned / offered + (7.5 if (year, month) in wrong else 0.0)
+            w.writerow(
+                [
+                    f"{year}-{month:02}",
+                    offered,
+                    offered - abandoned,
+                    abandoned,
+                    f"{rng.uniform(8, 60):.1f}",
+                    f"{rng.uniform(180, 400):.1f}",
+                    f"{rate:.1f}",
+                ]
+            )
+    return path
+
+
+AGENCY_MAPPING = """# a public agency's monthly statistics (tests/onboarding/exports.py)
+source: interactions
+shape: aggregates
+period: month
+file: {pattern: "agency_{date:%Y%m}.csv"}
+columns:
+  interval_start: {from: Bulan, timestamp: "%Y-%m"}
+  channel: {value: voice}
+  queue: {value: all}
+  offered: {from: Ditawarkan}
+  answered: {from: Dijawab}
+  abandoned: {from: Ditinggalkan}
+  answer_wait_avg_s: {from: RataTunggu}
+  talk_avg_s: {from: RataBicara}
+  published_abandon_rate: {from: TingkatAbandon}
+"""
+
+
+def agency_scr_by_hand(path: Path, month: str) -> tuple[float, float]:
+    """(answered, offered) of one month: no short-abandon count, so every abandon counts."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        (row,) = [r for r in csv.DictReader(fh) if r["Bulan"] == month]
+    return float(row["Dijawab"]), float(row["Ditawarkan"])

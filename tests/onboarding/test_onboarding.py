@@ -17,9 +17,12 @@ from pathlib import Path
 
 from tests.conftest import REPO
 from tests.onboarding.exports import (
+    AGENCY_MAPPING,
     BANK_MAPPING,
     TRAINING_CALLS,
     TRAINING_RATINGS,
+    agency_monthly_csv,
+    agency_scr_by_hand,
     bank_month_tsv,
     bank_scr_by_hand,
     training_by_hand,
@@ -30,7 +33,7 @@ from tests.onboarding.exports import (
 KAWAL = str(Path(sys.executable).with_name("kawal"))
 
 
-def site(tmp: Path, sources: list[str], mappings: dict[str, str]) -> dict[str, str]:
+def site(tmp: Path, sources: list[str], mappings: dict[str, str], history_starts: str = "") -> dict[str, str]:
     """A site's folders: a copy of the register with its own site.yaml, its mappings, its home."""
     rules = tmp / "kpi_rules"
     shutil.copytree(REPO / "kpi_rules", rules)
@@ -42,6 +45,15 @@ def site(tmp: Path, sources: list[str], mappings: dict[str, str]) -> dict[str, s
         head.replace("Contact Center Pegadaian (demo)", "Bank Nusantara CC") + "sources:\n" + listed + rest,
         encoding="utf-8",
     )
+    if history_starts:  # a site with older history: its own baseline revision, in force from then
+        text = (rules / "site.yaml").read_text(encoding="utf-8")
+        (rules / "site.yaml").write_text(
+            text.replace("history_starts: 2026-01-01", f"history_starts: {history_starts}")
+        )
+        register = (rules / "register.yaml").read_text(encoding="utf-8")
+        (rules / "register.yaml").write_text(
+            register.replace("effective_from: 2026-01-01", f"effective_from: {history_starts}", 1)
+        )
     (tmp / "mappings").mkdir()
     for name, body in mappings.items():
         (tmp / "mappings" / f"{name}.yaml").write_text(body, encoding="utf-8")
@@ -160,3 +172,42 @@ def test_a_range_the_dag_would_not_run_is_refused_with_why(tmp_path: Path) -> No
         [KAWAL, "backfill", "--from", "2026-11-20", "--to", "2026-12-01"], env=env, capture_output=True, text=True
     )
     assert done.returncode == 2 and "--to 2026-12-01: the day has not ended yet" in done.stderr
+
+
+def test_a_multi_year_monthly_aggregate_table_with_inconsistent_months(tmp_path: Path) -> None:
+    """26 months of a public agency's statistics (one row a month, its own published abandonment
+    rate); two months' rates disagree with their counts. Imported whole; its last two months
+    backfilled: January judged as a month, February's delivery flagged with both figures."""
+    env = site(tmp_path, ["interactions"], {"agency": AGENCY_MAPPING}, history_starts="2024-01-01")
+    months = [(2024 + (m // 12), m % 12 + 1) for m in range(26)]  # 2024-01 … 2026-02
+    export = agency_monthly_csv(tmp_path / "agency.csv", months, wrong={(2025, 6), (2026, 2)})
+
+    out = kawal(env, "import", str(tmp_path / "mappings" / "agency.yaml"), str(export))
+    assert "26 day file(s) for interactions (mapping agency), 2024-01-31 … 2026-02-28: 26 written" in out
+
+    done = subprocess.run(
+        [KAWAL, "backfill", "--from", "2026-01-01", "--to", "2026-02-28"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 1, done.stdout + done.stderr  # February's delivery is refused: the run says so
+    assert "59 day(s) 2026-01-01 … 2026-02-28: 58 succeeded, 1 failed" in done.stdout
+    assert "2026-02-28 failed: compute_interactions, confirm_sources_loaded, ingest_interactions" in done.stdout
+
+    answered, offered = agency_scr_by_hand(export, "2026-01")
+    assert month_components(env, "scr", date(2026, 1, 1)) == (answered, offered)
+    assert four_digits(100 * answered / offered) == four_digits(
+        100 * month_components(env, "scr", date(2026, 1, 1))[0] / offered
+    )
+    ((status, final),) = stored(
+        env,
+        "SELECT evaluation, final FROM kpi_value WHERE kpi_id='scr' AND period_type='month' AND scope='all' "
+        "AND period_start='2026-01-01'",
+    )
+    assert final == 1 and status in ("met", "at_risk", "breach")  # judged: the month is complete
+    # never judged as a day (its day row holds the month's totals)
+    assert stored(env, "SELECT DISTINCT evaluation FROM kpi_value WHERE period_type='day'") == [("not_evaluable",)]
+    ((incident,),) = stored(env, "SELECT count(*) FROM defect_ticket WHERE kind='data_incident'")
+    assert incident == 1
+    (reason,) = stored(env, "SELECT reason FROM ingestion_batch WHERE state='quarantined'")[0]
+    assert "period 2026-02)" in reason and "abandon_rate" in reason and "disagrees with its own counts" in reason
+    text = report_text(Path(env["KAWAL_HOME"]) / "reports" / "2026-01" / "draf-laporan-kpi-2026-01-id.pdf")
+    assert "Data bulan ini lengkap untuk semua sumber" in text  # the one monthly delivery covers January

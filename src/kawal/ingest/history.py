@@ -70,7 +70,12 @@ def business_days(mapping: Mapping, raw: pd.DataFrame, path: Path) -> pd.Series:
     else:
         text = _origin_values(mapping, column or "day", rule, raw, zone, path)
         stamps = _timestamps(text, None, zone, path, column or "day")
-    return pd.Series([None if s is None else s.astimezone(tz).date() for s in stamps], index=raw.index, dtype=object)
+    days = [None if s is None else s.astimezone(tz).date() for s in stamps]
+    if mapping.period == "month":  # a monthly table: each month is delivered on its last day
+        import calendar
+
+        days = [None if d is None else d.replace(day=calendar.monthrange(d.year, d.month)[1]) for d in days]
+    return pd.Series(days, index=raw.index, dtype=object)
 
 
 def _write_like_the_export(mapping: Mapping, rows: pd.DataFrame, target: Path) -> None:
@@ -132,7 +137,7 @@ def import_export(mapping: Mapping, exports: list[Path], landing: Path, *, repla
     by_day = {d: part for d, part in rows.groupby(days, sort=True)}
     while day <= last:
         part = by_day.get(day)
-        if part is not None or spec.empty_day_ok:
+        if part is not None or (spec.empty_day_ok and mapping.period == "day"):
             part = part if part is not None else rows.iloc[0:0]
             plan.append((day, part, mapping.day_file(landing, day)))
         day += timedelta(days=1)

@@ -149,6 +149,7 @@ def expand_intervals(fields: pd.DataFrame, path: Path) -> pd.DataFrame:
             )
     for total, average in (("answer_wait_s", "answer_wait_avg_s"), ("talk_s", "talk_avg_s")):
         numbers[total] = numbers[total].fillna(numbers[average] * numbers["answered"])  # a mean × its count
+    period = fields["period_label"] if "period_label" in fields.columns else fields["interval_start"]
     for name, (what, expected_of) in PUBLISHED.items():
         written = fields[name].str.strip()
         mapped = written.ne("") & numbers[name].notna()
@@ -160,7 +161,7 @@ def expand_intervals(fields: pd.DataFrame, path: Path) -> pd.DataFrame:
             i = int(off.to_numpy().nonzero()[0][0])
             raise SourceFileError(
                 path,
-                f"row {fields.index[i] + 2} (period {redacted(fields['interval_start'].iloc[i])}): the export's "
+                f"row {fields.index[i] + 2} (period {redacted(period.iloc[i])}): the export's "
                 f"{name.removeprefix('published_')} {numbers[name].iloc[i]:g} disagrees with its own counts "
                 f"({what} = {expected.iloc[i]:.6g}) beyond rounding; {int(off.sum())} row(s) in all",
             )

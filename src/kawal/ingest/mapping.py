@@ -220,6 +220,11 @@ class Mapping(BaseModel):
         description="rows: one row per event/snapshot; intervals / aggregates: counts per interval or per day "
         "(interactions only; kawal.ingest.intervals)",
     )
+    period: Literal["day", "month"] = Field(
+        "day",
+        description="aggregates: the period a row covers. month: a monthly table, each month delivered as one "
+        "file dated the month's last day and judged as a month only",
+    )
     sql: SqlSpec | None = Field(None, description="extract each day from a database instead of a file drop")
     timezone: str | None = Field(
         None, description="timezone of timestamps written without an offset; default: the site's (site.yaml)"
@@ -265,6 +270,8 @@ def load_mapping(path: Path) -> Mapping:
         raise KawalError(f"{path}: field source: {exc}") from None
     missing = [c for c in spec.required_columns if c not in mapping.columns]
     unknown = [c for c in mapping.columns if c not in spec.column_names]
+    if mapping.period == "month" and mapping.shape != "aggregates":
+        raise KawalError(f"{path}: field period: a monthly period is for shape: aggregates (a monthly table)")
     if mapping.shape in ("intervals", "aggregates"):
         from kawal.ingest.intervals import INTERVAL_FIELDS
 
@@ -515,12 +522,44 @@ def read_export(mapping: Mapping, path: Path, usecols: list[str] | None = None) 
     return _as_text(frame)
 
 
+def monthly_delivery(source: str) -> bool:
+    """The source comes as a monthly aggregate table (its active mapping says ``period: month``):
+    delivered once a month, on the month's last day, for the whole month."""
+    mapping = active_mapping(source)
+    return mapping is not None and mapping.period == "month"
+
+
+def _month_rows_on(mapped: pd.DataFrame, day: date, path: Path) -> pd.DataFrame:
+    """A monthly table's rows as delivered on ``day`` (the month's last day): each row's period must
+    be that month; the rows are then dated ``day`` (the delivery's business day)."""
+    from datetime import time
+
+    from kawal.settings import site_tz
+
+    months = []
+    for i, text in enumerate(mapped["interval_start"]):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            months.append(text)
+            continue  # the canonical check names it
+        months.append(f"{moment:%Y-%m}")
+        if (moment.year, moment.month) != (day.year, day.month):
+            raise SourceFileError(
+                path, f"row {mapped.index[i] + 2}: its month {moment:%Y-%m} is not the delivery's month {day:%Y-%m}"
+            )
+    # the period as the export wrote it stays for messages (a published rate off its counts names the month)
+    return mapped.assign(interval_start=datetime.combine(day, time(), site_tz()).isoformat(), period_label=months)
+
+
 def read_mapped(mapping: Mapping, path: Path, day: date | None = None) -> pd.DataFrame:
     """Read an export through its mapping and check it like a canonical file."""
     raw = read_export(mapping, path)
     spec = SOURCES[mapping.source]
     try:
         mapped = apply_mapping(mapping, raw, path)
+        if mapping.period == "month" and day is not None:
+            mapped = _month_rows_on(mapped, day, path)
         if mapping.shape in ("intervals", "aggregates"):
             from kawal.ingest.intervals import expand_intervals
 

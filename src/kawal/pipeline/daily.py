@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class IngestResult:
-    batch_id: int
+    batch_id: int | None  # None: no delivery due that day (a monthly table)
     source: str
     business_date: str
     rows: int
@@ -62,6 +62,11 @@ def ingest_source_day(
 
     spec = source_spec(source)  # an unknown source is a clear error before any file is touched
     landing = landing or landing_dir()
+    from kawal.ingest.mapping import monthly_delivery
+
+    if monthly_delivery(source) and day != days_of_month(month_start(day))[-1]:
+        log.info("%s: a monthly table, delivered on the month's last day: nothing due on %s", source, day)
+        return IngestResult(None, source, day.isoformat(), 0, False)
     engine = engine_for(store_url)
     register = load_register()
     try:
@@ -269,14 +274,23 @@ def _store_day_and_month(
 ) -> int:
     """Store the day's values and the month-to-date roll-up, each judged; the month with its verdict
     (kawal.kpis.month: final or under way, and why). Returns rows changed."""
+    from dataclasses import replace
+
+    from kawal.ingest.mapping import monthly_delivery
+
     ids = [k.id for k in kpis]
     rules = rollup_rules(kpis)
     by_id = {k.id: k for k in kpis}
-    changed = replace_period_values(
-        session, ids, "day", day, [evaluate_row(v, by_id[v.kpi_id], register) for v in day_rows]
-    )
+    judged_days = [evaluate_row(v, by_id[v.kpi_id], register) for v in day_rows]
+    monthly = monthly_delivery(source)
+    if monthly:  # the day row holds the month's totals: judged as the month, never as a day
+        note = "tabel bulanan: dinilai per bulan"
+        judged_days = [replace(v, evaluation="not_evaluable", evaluation_note=note) for v in judged_days]
+    changed = replace_period_values(session, ids, "day", day, judged_days)
     first = month_start(day)
     coverage = month_coverage(session, source, ids, first)
+    if monthly and coverage.days_with_data:  # its one delivery covers every day of the month
+        coverage = replace(coverage, days_with_data=coverage.days_in_month, days_processed=coverage.days_in_month)
     verdict = month_verdict(coverage)
     month = month_rollup(session, rules, first, days_of_month(first)[-1], days_delivered=coverage.days_with_data)
     judged = [

@@ -13,8 +13,9 @@ from datetime import datetime
 
 
 # --- kawal_daily_kpis ---------------------------------------------------------------------------
-def ingest(source: str, logical_date: datetime) -> int:
-    """Read, validate and record the source's delivery for the business day the run is about."""
+def ingest(source: str, logical_date: datetime) -> int | None:
+    """Read, validate and record the source's delivery for the business day the run is about (None:
+    no delivery is due that day — a monthly table comes on the month's last day)."""
     from kawal.periods import business_day_for_daily_run
     from kawal.pipeline.daily import ingest_source_day
 
@@ -32,9 +33,11 @@ def build_data_docs(params: dict) -> str:
     return str(build())
 
 
-def compute(batch_id: int) -> dict:
+def compute(source: str, batch_id: int | None) -> dict:
     from kawal.pipeline.daily import compute_source_kpis
 
+    if batch_id is None:  # no delivery due today (a monthly table): nothing to compute, nothing missing
+        return {"source": source, "rows": 0, "due": False}
     return compute_source_kpis(batch_id)
 
 

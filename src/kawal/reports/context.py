@@ -242,8 +242,12 @@ def build_context(
         if o.kind == "data_incident":
             incidents[o.subject] = incidents.get(o.subject, 0) + 1
     quality, caveats = [], []
+    from kawal.ingest.mapping import monthly_delivery
+
     for source in register.site.sources:  # a source the site does not have is not "missing"
         missing = [d.isoformat() for d in days if (source, d) not in delivered]
+        if monthly_delivery(source):  # a monthly table: its one delivery, on the last day, covers the month
+            missing = [] if (source, days[-1]) in delivered else [days[-1].isoformat()]
         quality.append(SourceQuality(source, len(days) - len(missing), missing, incidents.get(source, 0)))
         if missing:
             shown = ", ".join(missing[:6]) + (" …" if len(missing) > 6 else "")
