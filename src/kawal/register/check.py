@@ -373,10 +373,34 @@ def check_register(directory: Path | None = None) -> tuple[Register | None, list
     )
 
 
+#: the last register loaded, keyed by the folder and the bytes of its files: every task of a DagRun
+#: (and every day of a backfill, all in one process) loads it, and parsing its YAML costs ~0.1 s
+_LOADED: dict[tuple[str, str], Register] = {}
+
+
+def _files_digest(directory: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in (PEOPLE_FILE, REGISTER_FILE, "procedure.yaml", "site.yaml"):
+        try:
+            digest.update(name.encode() + b"\0" + (directory / name).read_bytes() + b"\0")
+        except OSError:
+            digest.update(name.encode() + b"\0missing\0")
+    return digest.hexdigest()
+
+
 def load_register(directory: Path | None = None) -> Register:
-    """The register, or a :class:`KawalError` with its first problem (``kawal rules check`` lists all)."""
+    """The register, or a :class:`KawalError` with its first problem (``kawal rules check`` lists all).
+    The same files give the same (cached) register; any change to one of them reloads it."""
+    directory = directory or rules_dir()
+    key = (str(directory), _files_digest(directory))
+    if key in _LOADED:
+        return _LOADED[key]
     register, problems = check_register(directory)
     if register is None:
         more = f" (and {len(problems) - 1} more problem(s): run `kawal rules check`)" if len(problems) > 1 else ""
         raise KawalError(f"{problems[0]}{more}")
+    _LOADED.clear()
+    _LOADED[key] = register
     return register
