@@ -184,6 +184,9 @@ def test_a_multi_year_monthly_aggregate_table_with_inconsistent_months(tmp_path:
 
     out = kawal(env, "import", str(tmp_path / "mappings" / "agency.yaml"), str(export))
     assert "26 day file(s) for interactions (mapping agency), 2024-01-31 … 2026-02-28: 26 written" in out
+    # both inconsistent months are flagged at import, with the figures the data incident will give
+    assert "2 delivery(ies) the daily DAG will refuse (quarantine, data incident): 2025-06-30, 2026-02-28" in out
+    assert "FLAGGED 2025-06-30: row 2 (period 2025-06): the export's abandon_rate" in out
 
     done = subprocess.run(
         [KAWAL, "backfill", "--from", "2026-01-01", "--to", "2026-02-28"], env=env, capture_output=True, text=True

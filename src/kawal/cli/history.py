@@ -25,11 +25,19 @@ def import_cmd(mapping: Path, exports: tuple[Path, ...], replace: bool) -> None:
     written = import_export(m, list(exports), landing_dir(), replace=replace)
     for w in written:
         click.echo(f"{w.day}  {w.rows:>7} row(s)  {w.outcome:<9} {w.path}  sha256 {w.sha256[:16]}…")
+    refused = [w for w in written if w.problem]
+    for w in refused:
+        click.echo(f"FLAGGED {w.day}: {w.problem}")
     counts = {o: sum(1 for w in written if w.outcome == o) for o in ("written", "unchanged", "replaced")}
     click.echo(
         f"{len(written)} day file(s) for {m.source} (mapping {m.name}), {written[0].day} … {written[-1].day}: "
         + ", ".join(f"{n} {o}" for o, n in counts.items() if n)
     )
+    if refused:
+        click.echo(
+            f"{len(refused)} delivery(ies) the daily DAG will refuse (quarantine, data incident): "
+            + ", ".join(str(w.day) for w in refused)
+        )
     click.echo(f"next: kawal backfill --from {written[0].day} --to {written[-1].day}")
 
 

@@ -46,6 +46,9 @@ class DayWritten:
     rows: int
     sha256: str
     outcome: str  # written, unchanged, replaced
+    #: what the daily DAG will refuse in this delivery (checked at import, the same checks): it is
+    #: still written — it is what the site delivered — and quarantined with a data incident when run
+    problem: str | None = None
 
 
 def business_days(mapping: Mapping, raw: pd.DataFrame, path: Path) -> pd.Series:
@@ -94,6 +97,18 @@ def _write_like_the_export(mapping: Mapping, rows: pd.DataFrame, target: Path) -
     else:
         rows.to_parquet(tmp, index=False)
     tmp.replace(target)
+
+
+def _problem(mapping: Mapping, target: Path, day: date) -> str | None:
+    """What reading the written day file through the mapping refuses (e.g. a published rate off its
+    counts), in the words the data incident will use; None when it reads clean."""
+    from kawal.ingest.mapping import read_mapped
+
+    try:
+        read_mapped(mapping, target, day)
+    except SourceFileError as exc:
+        return exc.problem
+    return None
 
 
 def import_export(mapping: Mapping, exports: list[Path], landing: Path, *, replace: bool = False) -> list[DayWritten]:
@@ -173,5 +188,5 @@ def import_export(mapping: Mapping, exports: list[Path], landing: Path, *, repla
         if outcome == "replaced":
             target.rename(target.with_name(f"{target.name}.superseded-{sha256_of(target)[:12]}"))
         _write_like_the_export(mapping, part, target)
-        out.append(DayWritten(day, target, len(part), sha256_of(target), outcome))
+        out.append(DayWritten(day, target, len(part), sha256_of(target), outcome, _problem(mapping, target, day)))
     return sorted(out, key=lambda w: w.day)

@@ -554,7 +554,11 @@ def _month_rows_on(mapped: pd.DataFrame, day: date, path: Path) -> pd.DataFrame:
 
 def read_mapped(mapping: Mapping, path: Path, day: date | None = None) -> pd.DataFrame:
     """Read an export through its mapping and check it like a canonical file."""
-    raw = read_export(mapping, path)
+    return map_rows(mapping, read_export(mapping, path), path, day)
+
+
+def map_rows(mapping: Mapping, raw: pd.DataFrame, path: Path, day: date | None = None) -> pd.DataFrame:
+    """The export's cells (``read_export``) through the mapping, checked like a canonical file."""
     spec = SOURCES[mapping.source]
     try:
         mapped = apply_mapping(mapping, raw, path)

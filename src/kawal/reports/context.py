@@ -40,6 +40,8 @@ class KpiLine:
     trend: list[tuple[str, str]]
     days: str
     days_breached: str
+    #: why a value cannot be judged ("?"), in the words stored with it; empty otherwise
+    why: str = ""
 
 
 @dataclass
@@ -195,7 +197,11 @@ def build_context(
         if v and v.value is not None and prev and prev.value is not None:
             change = ("+" if v.value >= prev.value else "") + format_number(v.value - prev.value, locale)
         sign = "≥" if kpi.direction is Direction.higher_is_better else "≤"
+        why = ""
+        if status is Status.not_evaluable:
+            why = (v.evaluation_note or v.reason or "") if v else labels["no_value_month"]
         return KpiLine(
+            why=why,
             id=kpi.id,
             name=kpi.name_id if lang == "id" else kpi.name_en,
             unit=kpi.unit.label_id,
