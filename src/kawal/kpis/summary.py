@@ -107,6 +107,8 @@ class Attainment:
     status: Status
     days_covered: int
     days_breached: int | None  # daily KPIs only: days whose own value breached the day's target
+    #: why the month cannot be judged (the words stored with its value); None when it is judged
+    why: str | None = None
 
 
 def month_attainment(engine: Engine, register: Register, first: date) -> list[Attainment]:
@@ -130,6 +132,9 @@ def month_attainment(engine: Engine, register: Register, first: date) -> list[At
                 Status(v.evaluation) if v else Status.not_evaluable,
                 v.days_covered if v else 0,
                 breached.get(kpi.id, 0) if kpi.period is Period.daily else None,
+                None
+                if v and v.evaluation != Status.not_evaluable.value
+                else ((v.evaluation_note or v.reason or "—") if v else "no value stored for the month"),
             )
         )
     order = list(Category)
@@ -174,6 +179,9 @@ def render_attainment(rows: list[Attainment], register: Register, first: date) -
         f"Total: {met} dari {len(rows)} KPI tercapai bulan ini. Bulan = Σpembilang / Σpenyebut seluruh hari;",
         "hari = hari dengan data; hari ✗ = hari yang nilainya sendiri tidak mencapai target harian.",
     ]
+    why = [f"  {a.kpi.id}: {a.why}" for a in rows if a.why]
+    if why:  # every "tidak dapat dinilai" says why
+        lines += ["Tidak dapat dinilai:", *why]
     return "\n".join(lines)
 
 

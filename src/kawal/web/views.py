@@ -115,6 +115,7 @@ def board(engine: Engine, register: Register, first: date, lang: str, loc: str) 
                 "days_covered": a.days_covered,
                 "days_in_month": len(days),
                 "days_breached": a.days_breached,
+                "why": a.why,
                 "trend": sparkline([by_day.get(d) for d in days], a.target.value if a.target else None),
             }
         )
