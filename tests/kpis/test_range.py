@@ -78,3 +78,12 @@ def test_a_range_without_enough_days_says_why_it_cannot_be_judged(store: str) ->
 def test_an_upside_down_range_is_one_line() -> None:
     result = CliRunner().invoke(main, ["kpi", "range", "--from", "2026-10-02", "--to", "2026-10-01"])
     assert result.exit_code == 2 and result.output.strip() == "kawal: --from 2026-10-02 is after --to 2026-10-01"
+
+
+def test_kpi_month_as_json_gives_every_stored_value_at_full_precision(store: str) -> None:
+    result = CliRunner().invoke(main, ["kpi", "month", "--month", "2026-07", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = [r for r in json.loads(result.output) if r["kpi"] == "scr"]
+    # the fixture's July: 31 days of (90 + i % 3) / 100, day 30 (i = 30, 31 July) not stored
+    assert [r["start"] for r in rows] == [f"2026-07-{d:02}" for d in range(1, 31)]
+    assert rows[1]["numerator"] == 91.0 and rows[1]["denominator"] == 100.0 and rows[1]["value"] == 91.0

@@ -211,14 +211,19 @@ def kpi() -> None:
 @click.option("--month", required=True, callback=month_option, help="YYYY-MM")
 @click.option("--source", default="interactions", show_default=True, help="canonical source")
 @click.option("--scope", default="all", show_default=True, help="'all' or e.g. 'channel=voice'")
-def kpi_month(month, source: str, scope: str) -> None:  # type: ignore[no-untyped-def]
-    """A source's KPIs per day and for the month."""
-    from kawal.kpis.summary import render_daily_table
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+def kpi_month(month, source: str, scope: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """A source's KPIs per day and for the month (json/csv: every stored value at full precision, with
+    its numerator, denominator, evaluation and why it is not evaluable)."""
+    from kawal.kpis.summary import render_daily_table, render_stored_values
     from kawal.register import load_register
     from kawal.sources import source_spec
     from kawal.store import engine_for
 
     source_spec(source)  # an unknown source is one clear line, not an empty table
+    if fmt != "text":
+        click.echo(render_stored_values(engine_for(), load_register(), source, month, scope, fmt))
+        return
     click.echo(render_daily_table(engine_for(), load_register(), source, month, scope))
 
 

@@ -99,6 +99,44 @@ def render_daily_table(engine: Engine, register: Register, source: str, first: d
     return "\n".join(lines)
 
 
+def render_stored_values(engine: Engine, register: Register, source: str, first: date, scope: str, fmt: str) -> str:
+    """Every value stored for the source's KPIs in the month (each day, then the month), as json or csv."""
+    kpis = register.for_source(source)
+    values = sorted(
+        _values(engine, [k.id for k in kpis], first, scope),
+        key=lambda v: (v.period_type != "day", v.period_start, v.kpi_id),
+    )
+    records = [
+        {
+            "kpi": v.kpi_id,
+            "period": v.period_type,
+            "start": v.period_start.isoformat(),
+            "scope": v.scope,
+            "numerator": v.numerator,
+            "denominator": v.denominator,
+            "value": v.value,
+            "days_covered": v.days_covered,
+            "evaluation": v.evaluation,
+            "target": v.target,
+            "why": v.evaluation_note or v.reason,
+        }
+        for v in values
+    ]
+    if fmt == "json":
+        import json
+
+        return json.dumps(records, indent=2, ensure_ascii=False)
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(records[0]) if records else ["kpi"], lineterminator="\n")
+    writer.writeheader()
+    for r in records:
+        writer.writerow({k: ("" if x is None else repr(x) if isinstance(x, float) else x) for k, x in r.items()})
+    return buffer.getvalue().rstrip("\n")
+
+
 @dataclass(frozen=True)
 class Attainment:
     kpi: Kpi
