@@ -76,9 +76,7 @@ def main() -> int:
         figures[name] = {
             "wall_s": round(wall, 1),
             "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
-            "summary": [
-                line for line in done.stdout.strip().splitlines() if "day(s)" in line or "day file(s)" in line
-            ],
+            "summary": [line for line in done.stdout.strip().splitlines() if "day(s)" in line or "day file(s)" in line],
         }
         print(f"{name}: {wall:.0f} s wall", flush=True)
     figures["generate_s"] = round(generated, 1)
