@@ -52,7 +52,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "history": "Riwayat",
         "actor": "Oleh",
         "action": "Langkah",
-        "when": "Waktu (WIB)",
+        "when": "Waktu ({zone})",
         "curative": "kuratif",
         "preventive": "preventif",
         "description": "Uraian",
@@ -155,7 +155,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "history": "History",
         "actor": "By",
         "action": "Step",
-        "when": "Time (WIB)",
+        "when": "Time ({zone})",
         "curative": "curative",
         "preventive": "preventive",
         "description": "Description",
@@ -224,8 +224,13 @@ _WORDS: dict[str, dict[str, str]] = {
 
 def words(lang: str) -> dict[str, str]:
     """The board's words plus the report's shared ones (status, target, actual …) for ``lang``."""
+    from datetime import datetime
+
+    from kawal.settings import site_tz
+
     lang = lang if lang in LANGS else DEFAULT_LANG
-    return {**REPORT_LABELS[lang], **_WORDS[lang]}
+    zone = f"{datetime.now(site_tz()):%Z}"  # WIB by default; the site's zone (kpi_rules/site.yaml)
+    return {**REPORT_LABELS[lang], **_WORDS[lang], "when": _WORDS[lang]["when"].format(zone=zone)}
 
 
 def locale(lang: str) -> str:
