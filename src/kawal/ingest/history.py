@@ -88,7 +88,9 @@ def _write_like_the_export(mapping: Mapping, rows: pd.DataFrame, target: Path) -
     tmp = target.with_name(target.name + ".part")
     spec = mapping.file
     if spec.format == "csv":
-        with tmp.open("w", encoding=spec.encoding, newline="") as fh:
+        # utf-8-sig *reads* a BOM when there is one; it need not write one
+        encoding = "utf-8" if spec.encoding.lower().replace("_", "-") == "utf-8-sig" else spec.encoding
+        with tmp.open("w", encoding=encoding, newline="") as fh:
             writer = csv.writer(fh, delimiter=spec.delimiter, lineterminator="\n")
             writer.writerow(list(rows.columns))
             writer.writerows(rows.itertuples(index=False, name=None))
