@@ -72,6 +72,20 @@ def _unique_key_loader():  # type: ignore[no-untyped-def]
     return UniqueKeyLoader
 
 
+def content_key(paths: list[Path]) -> str:
+    """A digest of these files' names and bytes (a missing file counts as such): what a cache of
+    parsed configuration is keyed by, so any edit reloads it and the same bytes never parse twice."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in paths:
+        try:
+            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        except OSError:
+            digest.update(str(path).encode() + b"\0missing\0")
+    return digest.hexdigest()
+
+
 def load_yaml(path: Path, *, max_bytes: int = MAX_CONFIG_BYTES) -> Any:
     """The file's YAML document, or :class:`ConfigError` (one line naming the file and the line)."""
     import yaml

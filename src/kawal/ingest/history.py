@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kawal.errors import KawalError, SourceFileError
-from kawal.ingest.mapping import Mapping, _origin_values, _timestamps, mapping_zone, read_export
+from kawal.ingest.mapping import Mapping, map_rows, mapping_zone, origin_values, parse_timestamps, read_export
 from kawal.sources import SOURCES
 
 if TYPE_CHECKING:
@@ -66,18 +66,14 @@ def business_days(mapping: Mapping, raw: pd.DataFrame, path: Path) -> pd.Series:
             'row\'s day: add `day: {from: <date column>, timestamp: "%d/%m/%Y"}` to the mapping'
         )
     zone, tz = mapping_zone(mapping), site_tz()
-    if rule.from_ is not None and not rule.cases and rule.map is None:
-        # the day from the timestamp's own text (joined columns included), parsed once
-        text = _origin_values(mapping, "day", rule.model_copy(update={"timestamp": None}), raw, zone, path)
-        stamps = _timestamps(text, rule.timestamp, zone, path, "+".join(rule.from_columns))
-    else:
-        text = _origin_values(mapping, column or "day", rule, raw, zone, path)
-        stamps = _timestamps(text, None, zone, path, column or "day")
+    # the rule's text (joined, mapped) without its timestamp conversion, then parsed once
+    text = origin_values(mapping, "day", rule.model_copy(update={"timestamp": None}), raw, zone, path)
+    stamps = parse_timestamps(text, rule.timestamp, zone, path, "+".join(rule.from_columns) or column or "day")
     days = [None if s is None else s.astimezone(tz).date() for s in stamps]
     if mapping.period == "month":  # a monthly table: each month is delivered on its last day
-        import calendar
+        from kawal.periods import month_end
 
-        days = [None if d is None else d.replace(day=calendar.monthrange(d.year, d.month)[1]) for d in days]
+        days = [None if d is None else month_end(d) for d in days]
     return pd.Series(days, index=raw.index, dtype=object)
 
 
@@ -101,13 +97,12 @@ def _write_like_the_export(mapping: Mapping, rows: pd.DataFrame, target: Path) -
     tmp.replace(target)
 
 
-def _problem(mapping: Mapping, target: Path, day: date) -> str | None:
-    """What reading the written day file through the mapping refuses (e.g. a published rate off its
-    counts), in the words the data incident will use; None when it reads clean."""
-    from kawal.ingest.mapping import read_mapped
-
+def _problem(mapping: Mapping, part: pd.DataFrame, target: Path, day: date) -> str | None:
+    """What the daily DAG's reading of the day file ``target`` (holding ``part``) refuses (e.g. a
+    published rate off its counts), in the words the data incident will use; None when it reads clean.
+    Checked on the rows in memory, numbered as in the file (header = line 1), not by reading it back."""
     try:
-        read_mapped(mapping, target, day)
+        map_rows(mapping, part.reset_index(drop=True), target, day)
     except SourceFileError as exc:
         return exc.problem
     return None
@@ -190,5 +185,5 @@ def import_export(mapping: Mapping, exports: list[Path], landing: Path, *, repla
         if outcome == "replaced":
             target.rename(target.with_name(f"{target.name}.superseded-{sha256_of(target)[:12]}"))
         _write_like_the_export(mapping, part, target)
-        out.append(DayWritten(day, target, len(part), sha256_of(target), outcome, _problem(mapping, target, day)))
+        out.append(DayWritten(day, target, len(part), sha256_of(target), outcome, _problem(mapping, part, target, day)))
     return sorted(out, key=lambda w: w.day)

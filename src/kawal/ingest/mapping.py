@@ -318,12 +318,25 @@ def load_mapping(path: Path) -> Mapping:
     return mapping
 
 
+#: the active mappings last loaded, keyed by the folder and its files' bytes: every task of a run asks
+#: for its source's mapping several times (ingest, the cross-delivery checks, compute, the report)
+_ACTIVE: dict[tuple[str, str], list[Mapping]] = {}
+
+
 def active_mapping(source: str) -> Mapping | None:
     """The mapping in ``mappings/`` that feeds ``source``, if any (at most one may)."""
+    from kawal.config import content_key
+
     directory = mappings_dir()
     if not directory.is_dir():
         return None
-    found = [m for m in (load_mapping(p) for p in sorted(directory.glob("*.yaml"))) if m.source == source]
+    paths = sorted(directory.glob("*.yaml"))
+    key = (str(directory), content_key(paths))
+    if key not in _ACTIVE:
+        loaded = [load_mapping(p) for p in paths]  # a bad one raises every time: never cached
+        _ACTIVE.clear()
+        _ACTIVE[key] = loaded
+    found = [m for m in _ACTIVE[key] if m.source == source]
     if len(found) > 1:
         raise KawalError(f"{directory}: mappings {', '.join(m.name for m in found)} all feed {source}; keep one")
     return found[0] if found else None
@@ -353,7 +366,7 @@ def _seconds(raw: pd.Series, how: str, path: Path, column: str) -> pd.Series:
     return raw.map(hms)
 
 
-def _timestamps(raw: pd.Series, fmt: str | None, tz: ZoneInfo, path: Path, column: str) -> pd.Series:
+def parse_timestamps(raw: pd.Series, fmt: str | None, tz: ZoneInfo, path: Path, column: str) -> pd.Series:
     """Aware timestamps (object series; None for an empty cell); a malformed one names its row."""
     import pandas as pd
 
@@ -397,7 +410,7 @@ def apply_mapping(mapping: Mapping, raw: pd.DataFrame, path: Path) -> pd.DataFra
     out = pd.DataFrame(index=raw.index)
     for column, rule in mapping.columns.items():
         if not rule.cases:  # the common case: no copy of the rows
-            out[column] = _origin_values(mapping, column, rule, raw, tz, path).astype(str)
+            out[column] = origin_values(mapping, column, rule, raw, tz, path).astype(str)
             continue
         values = pd.Series("", index=raw.index, dtype=object)
         decided = pd.Series(False, index=raw.index)
@@ -414,12 +427,12 @@ def apply_mapping(mapping: Mapping, raw: pd.DataFrame, path: Path) -> pd.DataFra
                     f"row {raw.index[i] + 2}: no case of {column} matches ({int((~decided).sum())} row(s) in all; "
                     f"mapping {mapping.name}: add a case, or a from/value for the other rows)",
                 )
-            values[~decided] = _origin_values(mapping, column, rule, rest, tz, path)
+            values[~decided] = origin_values(mapping, column, rule, rest, tz, path)
         out[column] = values.astype(str)
     return out
 
 
-def _origin_values(
+def origin_values(
     mapping: Mapping, column: str, rule: ColumnRule, raw: pd.DataFrame, tz: ZoneInfo, path: Path
 ) -> pd.Series:
     """The canonical text of ``column`` from the rule's origin (from / value / between) on ``raw``."""
@@ -430,10 +443,10 @@ def _origin_values(
     if rule.value is not None:
         return pd.Series(rule.value, index=raw.index, dtype=object)
     if rule.between is not None:
-        start = _timestamps(raw[rule.between.start], rule.timestamp, tz, path, rule.between.start)
+        start = parse_timestamps(raw[rule.between.start], rule.timestamp, tz, path, rule.between.start)
         end: list[datetime | None] = [None] * len(raw)
         for col in rule.between.end:  # the first non-empty of the end columns
-            candidate = list(_timestamps(raw[col], rule.timestamp, tz, path, col))
+            candidate = list(parse_timestamps(raw[col], rule.timestamp, tz, path, col))
             end = [e if e is not None else c for e, c in zip(end, candidate, strict=True)]
         seconds = [
             (e - s).total_seconds() if (s is not None and e is not None) else None
@@ -459,7 +472,7 @@ def _origin_values(
             )
         values = mapped
     if rule.timestamp is not None or column.endswith("_at") or column == "interval_start":
-        stamps = _timestamps(values, rule.timestamp, tz, path, shown)
+        stamps = parse_timestamps(values, rule.timestamp, tz, path, shown)
         zone = site_tz()
         values = stamps.map(lambda v: "" if v is None else v.astimezone(zone).isoformat())
     if rule.duration is not None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kawal.config import ConfigError, load_yaml, one_line, schema_problems, shown_path
+from kawal.config import ConfigError, content_key, load_yaml, one_line, schema_problems, shown_path
 from kawal.errors import KawalError
 from kawal.register.model import Direction, Kpi, People, Register, Revision
 from kawal.settings import rules_dir
@@ -378,23 +378,12 @@ def check_register(directory: Path | None = None) -> tuple[Register | None, list
 _LOADED: dict[tuple[str, str], Register] = {}
 
 
-def _files_digest(directory: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    for name in (PEOPLE_FILE, REGISTER_FILE, "procedure.yaml", "site.yaml"):
-        try:
-            digest.update(name.encode() + b"\0" + (directory / name).read_bytes() + b"\0")
-        except OSError:
-            digest.update(name.encode() + b"\0missing\0")
-    return digest.hexdigest()
-
-
 def load_register(directory: Path | None = None) -> Register:
     """The register, or a :class:`KawalError` with its first problem (``kawal rules check`` lists all).
     The same files give the same (cached) register; any change to one of them reloads it."""
     directory = directory or rules_dir()
-    key = (str(directory), _files_digest(directory))
+    files = [directory / name for name in (PEOPLE_FILE, REGISTER_FILE, "procedure.yaml", "site.yaml")]
+    key = (str(directory), content_key(files))
     if key in _LOADED:
         return _LOADED[key]
     register, problems = check_register(directory)
