@@ -30,6 +30,18 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def monthly_report_logical_date(first: date) -> datetime:
+    """The trigger time of the ``kawal_monthly_report`` run that reports the month starting ``first``:
+    day 2 of the next month, 07:00 site time (§5.4; inverse of pipeline.monthly.report_month_for_run)."""
+    nxt = month_end(first) + timedelta(days=1)
+    return datetime(nxt.year, nxt.month, 2, 7, 0, tzinfo=site_tz())
+
+
 def parse_month(text: str) -> date:
     """``YYYY-MM`` → first day of that month; a clear error otherwise."""
     try:

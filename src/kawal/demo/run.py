@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from kawal.errors import KawalError
@@ -96,15 +96,12 @@ def _run(first: date, kawal_home: Path, env: dict, sink, *, seed: int, calls_per
             print(f"      {day}  {state}  {time.monotonic() - t:.1f} s", file=terminal)
 
         # §5.4: the monthly DAG's own run, as scheduled on day 2 of the next month at 07:00 WIB
-        from datetime import datetime
+        from kawal.periods import monthly_report_logical_date
 
-        from kawal.settings import site_tz
-
-        nxt = (first.replace(day=28) + timedelta(days=7)).replace(day=2)
+        logical = monthly_report_logical_date(first)
+        nxt = logical.date()
         t = time.monotonic()
-        report_run = bag.get_dag("kawal_monthly_report").test(
-            logical_date=datetime(nxt.year, nxt.month, 2, 7, 0, tzinfo=site_tz())
-        )
+        report_run = bag.get_dag("kawal_monthly_report").test(logical_date=logical)
         print(
             f"      laporan bulanan (kawal_monthly_report, {nxt} 07:00 WIB)  {report_run.state}  "
             f"{time.monotonic() - t:.1f} s",

@@ -67,8 +67,12 @@ def month_verdict(coverage: MonthCoverage) -> MonthVerdict:
     return MonthVerdict(final=True, judged=True, note=f"{n - valid} hari tanpa data valid (dikarantina/tidak terkirim)")
 
 
-def month_coverage(session: Session, source: str, kpi_ids: list[str], first: date) -> MonthCoverage:
-    """What the store knows of ``source``'s days in the month starting ``first``."""
+def month_coverage(
+    session: Session, source: str, kpi_ids: list[str], first: date, *, whole_month_delivery: bool = False
+) -> MonthCoverage:
+    """What the store knows of ``source``'s days in the month starting ``first``. With
+    ``whole_month_delivery`` (a monthly table, delivered once on the month's last day) a loaded
+    delivery covers every day of the month."""
     from sqlalchemy import func, select
 
     from kawal.store.models import IngestionBatch, KpiValue
@@ -93,4 +97,6 @@ def month_coverage(session: Session, source: str, kpi_ids: list[str], first: dat
             )
         )
     )
+    if whole_month_delivery and with_data:
+        return MonthCoverage(days_in_month=n, days_with_data=n, days_processed=n)
     return MonthCoverage(days_in_month=n, days_with_data=int(with_data or 0), days_processed=len(processed))

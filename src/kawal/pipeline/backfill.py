@@ -110,15 +110,14 @@ def run_backfill(
             t = time.monotonic()
             run = dag.test(logical_date=daily_run_logical_date(day), run_conf={"backfill": True})
             state = str(run.state)
-            if not run.get_task_instances():  # never a silent run of nothing
+            tasks = run.get_task_instances()
+            if not tasks:  # never a silent run of nothing
                 raise KawalError(f"the DagRun for {day} executed no task: is {day} inside the DAG's schedule?")
             summary.days += 1
             if state == "success":
                 summary.succeeded.append(day)
             else:
-                summary.failed[day] = sorted(
-                    ti.task_id for ti in run.get_task_instances() if str(ti.state) != "success"
-                )
+                summary.failed[day] = sorted(ti.task_id for ti in tasks if str(ti.state) != "success")
             if on_day is not None:
                 on_day(day, state, time.monotonic() - t, terminal)
             day += timedelta(days=1)
@@ -132,32 +131,28 @@ def run_backfill(
 
 def complete_months(first: date, last: date) -> list[date]:
     """First days of the months wholly inside [first, last]."""
+    from kawal.periods import month_end
+
     months = []
     m = first.replace(day=1)
     while m <= last:
-        nxt = (m.replace(day=28) + timedelta(days=4)).replace(day=1)
-        if m >= first and nxt - timedelta(days=1) <= last:
+        if m >= first and month_end(m) <= last:
             months.append(m)
-        m = nxt
+        m = month_end(m) + timedelta(days=1)
     return months
 
 
 def _month_ends(first: date, last: date, bag, send_reports: bool) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    from datetime import datetime
-
+    from kawal.periods import monthly_report_logical_date
     from kawal.register import load_register
     from kawal.reports.deliver import produce
-    from kawal.settings import site_tz
     from kawal.store import engine_for
 
     out: dict[str, str] = {}
     for month in complete_months(first, last):
         key = f"{month:%Y-%m}"
         if send_reports:  # the monthly DAG's own run, as scheduled on day 2 of the next month
-            nxt = (month.replace(day=28) + timedelta(days=7)).replace(day=2)
-            run = bag.get_dag("kawal_monthly_report").test(
-                logical_date=datetime(nxt.year, nxt.month, 2, 7, 0, tzinfo=site_tz())
-            )
+            run = bag.get_dag("kawal_monthly_report").test(logical_date=monthly_report_logical_date(month))
             out[key] = f"kawal_monthly_report {run.state}"
         else:
             produced = produce(engine_for(), load_register(), month, stem=f"draf-laporan-kpi-{month:%Y-%m}-id")

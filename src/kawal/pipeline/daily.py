@@ -22,7 +22,7 @@ from kawal.kpis.evaluation import evaluate_row
 from kawal.kpis.month import month_coverage, month_verdict
 from kawal.kpis.rollup import month_rollup, rollup_rules
 from kawal.kpis.values import KpiValueRow
-from kawal.periods import days_of_month, month_start
+from kawal.periods import days_of_month, month_end, month_start
 from kawal.register import Kpi, Register, load_register
 from kawal.settings import landing_dir
 from kawal.sources import source_spec
@@ -64,7 +64,7 @@ def ingest_source_day(
     landing = landing or landing_dir()
     from kawal.ingest.mapping import monthly_delivery
 
-    if monthly_delivery(source) and day != days_of_month(month_start(day))[-1]:
+    if monthly_delivery(source) and day != month_end(day):
         log.info("%s: a monthly table, delivered on the month's last day: nothing due on %s", source, day)
         return IngestResult(None, source, day.isoformat(), 0, False)
     engine = engine_for(store_url)
@@ -288,9 +288,7 @@ def _store_day_and_month(
         judged_days = [replace(v, evaluation="not_evaluable", evaluation_note=note) for v in judged_days]
     changed = replace_period_values(session, ids, "day", day, judged_days)
     first = month_start(day)
-    coverage = month_coverage(session, source, ids, first)
-    if monthly and coverage.days_with_data:  # its one delivery covers every day of the month
-        coverage = replace(coverage, days_with_data=coverage.days_in_month, days_processed=coverage.days_in_month)
+    coverage = month_coverage(session, source, ids, first, whole_month_delivery=monthly)
     verdict = month_verdict(coverage)
     month = month_rollup(session, rules, first, days_of_month(first)[-1], days_delivered=coverage.days_with_data)
     judged = [
