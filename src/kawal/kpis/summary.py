@@ -122,6 +122,11 @@ def render_stored_values(engine: Engine, register: Register, source: str, first:
         }
         for v in values
     ]
+    return records_as(records, fmt)
+
+
+def records_as(records: list[dict], fmt: str) -> str:
+    """``json`` or ``csv`` of flat records at full precision (a float as ``repr``: no digit lost)."""
     if fmt == "json":
         import json
 
@@ -266,32 +271,26 @@ class RangeTotal:
 
 
 def range_totals(engine: Engine, register: Register, first: date, last: date, scope: str = "all") -> list[RangeTotal]:
-    from kawal.formulas import FORMULA_KINDS
     from kawal.kpis.evaluation import evaluate
     from kawal.kpis.month import MIN_VALID_SHARE
+    from kawal.kpis.rollup import roll_up, rollup_rules
+    from kawal.kpis.values import KpiValueRow
+    from kawal.store.kpi_values import day_values
 
     with Session(engine) as session:
-        stored = list(
-            session.scalars(
-                select(KpiValue).where(
-                    KpiValue.kpi_id.in_([k.id for k in register.kpis]),
-                    KpiValue.scope == scope,
-                    KpiValue.period_type == "day",
-                    KpiValue.period_start >= first,
-                    KpiValue.period_start <= last,
-                )
-            )
-        )
+        stored = [v for v in day_values(session, [k.id for k in register.kpis], first, last) if v.scope == scope]
+    # the month's roll-up rule over any range: Σnum/Σden of the days with data, a stock averaged
+    totals = {
+        r.kpi_id: r for r in roll_up([KpiValueRow.from_record(v) for v in stored], rollup_rules(register.kpis), first)
+    }
     days = (last - first).days + 1
     out = []
     for kpi in register.kpis:
         mine = [v for v in stored if v.kpi_id == kpi.id]
-        valued = [v for v in mine if v.days_covered > 0 and v.denominator is not None]
-        numerator = sum(v.numerator or 0.0 for v in valued)
-        denominator = sum(v.denominator or 0.0 for v in valued)
-        if FORMULA_KINDS[kpi.formula.kind].stock_denominator and valued:
-            denominator /= len(valued)
-        value = kpi.unit.scale * numerator / denominator if denominator else None
+        total = totals.get(kpi.id)
+        numerator, denominator = (total.numerator, total.denominator) if total else (0.0, 0.0)
+        value = total.value if total else None
+        valued = total.days_covered if total else 0
         target = register.target_on(kpi.id, first)
         changed = [
             r
@@ -306,10 +305,10 @@ def range_totals(engine: Engine, register: Register, first: date, last: date, sc
         elif target is None:
             reason = f"no register revision in force on {first} for this KPI"
         status = evaluate(kpi, target, value)
-        if status is not Status.not_evaluable and len(valued) < MIN_VALID_SHARE * days:
+        if status is not Status.not_evaluable and valued < MIN_VALID_SHARE * days:
             # the month-final rule (kawal.kpis.month), over the range: too few days to stand for it
             status = Status.not_evaluable
-            reason = f"only {len(valued)} of {days} days have a value (under {MIN_VALID_SHARE:.0%})"
+            reason = f"only {valued} of {days} days have a value (under {MIN_VALID_SHARE:.0%})"
         elif changed and status is not Status.not_evaluable:
             reason = (
                 f"judged against revision {target.rev if target else '—'}; revision {changed[0].rev} changed the "
@@ -324,7 +323,7 @@ def range_totals(engine: Engine, register: Register, first: date, last: date, sc
                 denominator,
                 value,
                 days,
-                len(valued),
+                valued,
                 sum(1 for v in mine if v.days_covered == 0),
                 target,
                 status,
@@ -337,23 +336,8 @@ def range_totals(engine: Engine, register: Register, first: date, last: date, sc
 
 def render_range(totals: list[RangeTotal], fmt: str = "text") -> str:
     """``text`` for people (Indonesian number format), ``json`` / ``csv`` at full precision."""
-    if fmt == "json":
-        import json
-
-        return json.dumps([t.as_dict() for t in totals], indent=2, ensure_ascii=False)
-    if fmt == "csv":
-        import csv
-        import io
-
-        buffer = io.StringIO()
-        fields = list(totals[0].as_dict()) if totals else ["kpi"]
-        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        for t in totals:
-            writer.writerow(
-                {k: ("" if v is None else repr(v) if isinstance(v, float) else v) for k, v in t.as_dict().items()}
-            )
-        return buffer.getvalue().rstrip("\n")
+    if fmt in ("json", "csv"):
+        return records_as([t.as_dict() for t in totals], fmt)
     from babel.numbers import format_decimal
 
     if not totals:
