@@ -260,10 +260,10 @@ def service_level(rows: pd.DataFrame, p: ServiceLevelParams) -> Components:
 def abandon_rate(rows: pd.DataFrame, p: AbandonRateParams) -> Components:
     """Abandoned / offered, weighted by ``calls``; with ``exclude_short`` short abandons leave both."""
     rows = rows_in_scope(rows, p)
+    if p.exclude_short:
+        rows = rows.loc[~short_abandons(rows, p.short_abandon_s)]
     calls = _calls(rows)
-    abandoned = rows["outcome"].eq("abandoned")
-    counted = ~short_abandons(rows, p.short_abandon_s) if p.exclude_short else abandoned | ~abandoned
-    return Components(float(calls[abandoned & counted].sum()), float(calls[counted].sum()))
+    return Components(float(calls[rows["outcome"].eq("abandoned")].sum()), float(calls.sum()))
 
 
 def ratio_of_sums(rows: pd.DataFrame, p: RatioParams) -> Components:

@@ -64,9 +64,13 @@ class Site:
 
 
 def _rules_dir() -> Path:
+    # kawal.settings.rules_dir() again, on purpose: settings.site_tz() imports this module, so this
+    # one cannot import settings (no import cycle, checked by lint-imports)
     return Path(os.environ.get("KAWAL_RULES_DIR", Path.cwd() / "kpi_rules")).resolve()
 
 
+#: keyed by the file's mtime, not its bytes (kawal.config.content_key): site_tz() asks on every
+#: timestamp conversion, so the check must cost a stat, not a read
 _CACHE: dict[tuple[str, int], Site] = {}
 
 
