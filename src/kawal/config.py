@@ -18,6 +18,7 @@ quoted beyond the key that is duplicated.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,10 +54,15 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
+@functools.cache
 def _unique_key_loader():  # type: ignore[no-untyped-def]
     import yaml
 
-    class UniqueKeyLoader(yaml.SafeLoader):
+    # libyaml's parser (a tenth of the pure-Python one's time on the register) with the safe
+    # constructor; the pure-Python loader where PyYAML was built without libyaml
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class UniqueKeyLoader(base):  # type: ignore[misc, valid-type]
         pass
 
     def construct_mapping(loader, node, deep=False):  # type: ignore[no-untyped-def]

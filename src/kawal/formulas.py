@@ -1,10 +1,13 @@
-"""Formula kinds: pure functions from a source's canonical rows to (numerator, denominator).
+"""Formula kinds: a source's canonical rows to (numerator, denominator), as SQL aggregates.
 
-Each returns :class:`Components`, never a ratio: the store keeps both so that any period's value is
-Σnumerator/Σdenominator (docs/PRODUCT.md). A KPI in ``kpi_rules/register.yaml`` names a kind and its
-parameters; most KPIs use the generic kinds (``ratio_of_sums``, ``mean``, ``share``) with a
-filter, so a new KPI is a register entry only. A new kind is one function here, its params model,
-one line in :data:`FORMULA_KINDS`, and its test.
+Each kind is a function from its parameters and the rows' layout to an :class:`Aggregate` — two
+SQL expressions that :mod:`kawal.kpis.day` runs in DuckDB, overall and per breakdown, in one
+query per source (issue #21). The result is :class:`Components`, never a ratio: the store keeps
+both so that any period's value is Σnumerator/Σdenominator (docs/PRODUCT.md). A KPI in
+``kpi_rules/register.yaml`` names a kind and its parameters; most KPIs use the generic kinds
+(``ratio_of_sums``, ``mean``, ``share``) with a filter, so a new KPI is a register entry only. A
+new kind is one function here (its SQL), its params model, one line in :data:`FORMULA_KINDS`, and
+its test.
 
 The definitions in words, and the industry variants not chosen, are in ``docs/kpi-definitions.md``
 (generated from the register).
@@ -14,12 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -157,150 +157,174 @@ class AttritionParams(_Params):
         return {self.leavers, self.headcount}
 
 
-# --- helpers ----------------------------------------------------------------------------------
+# --- SQL -------------------------------------------------------------------------------------
+# Every kind is an aggregate over the rows (DuckDB, kawal.kpis.day): a numerator and a denominator
+# expression, each a sum or a count with its own FILTER. Unknown numbers are NULL (a blank wait is
+# unknown, never 0); each comparison keeps pandas' meaning of a missing value — a NULL is equal to
+# nothing and different from everything — so the values equal those of the pandas kinds they
+# replace (issue #21; tests/kpis/test_sql_formulas.py holds that implementation as the oracle).
 
 
-def _mask(rows: pd.DataFrame, conditions: list[Condition]) -> pd.Series:
-    import pandas as pd
+@dataclass(frozen=True)
+class RowsLayout:
+    """What the rows hold: the column names, and which of them are numbers."""
 
-    mask = pd.Series(True, index=rows.index)
-    for c in conditions:
-        col = rows[c.column]
-        if c.op == "in":
-            mask &= col.isin(c.value)
-        elif c.op == "not_in":
-            mask &= ~col.isin(c.value)
-        else:
-            mask &= {
-                "==": col.__eq__,
-                "!=": col.__ne__,
-                ">=": col.__ge__,
-                "<=": col.__le__,
-                ">": col.__gt__,
-                "<": col.__lt__,
-            }[c.op](c.value)
-    return mask
+    names: frozenset[str]
+    numeric: frozenset[str]
+
+    @property
+    def calls(self) -> str:
+        """Interactions each row stands for: 1 for call-level data, n for an interval aggregate."""
+        return _col("calls") if "calls" in self.names else "1.0"
 
 
-def rows_in_scope(rows: pd.DataFrame, params: _Params) -> pd.DataFrame:
-    """The rows a KPI looks at (its ``where`` conditions), before any breakdown."""
-    return rows.loc[_mask(rows, params.where)] if params.where else rows
+@dataclass(frozen=True)
+class Aggregate:
+    """A kind's numerator and denominator as SQL aggregate expressions over the day's rows."""
+
+    numerator: str
+    denominator: str
+
+
+def _col(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: str | float) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(float(value))
+
+
+def _atom(c: Condition, layout: RowsLayout) -> str:
+    """One condition, NULL-safe: ``==``, ``in`` and the orderings are false on a missing value,
+    ``!=`` and ``not_in`` true (pandas' ``NaN != x``); a value of the other type (text against a
+    number column) matches nothing, as in pandas."""
+    numeric = c.column in layout.numeric
+    values = [v for v in c.values if isinstance(v, str) != numeric]
+    negated = c.op in ("!=", "not_in")
+    if not values:
+        return "TRUE" if negated else "FALSE"
+    col = _col(c.column)
+    if c.op in ("in", "not_in", "==", "!="):
+        test = f"{col} IN ({', '.join(_literal(v) for v in values)})"
+        return f"coalesce(NOT ({test}), TRUE)" if negated else f"coalesce({test}, FALSE)"
+    return f"coalesce({col} {c.op} {_literal(values[0])}, FALSE)"
+
+
+def where_sql(conditions: list[Condition], layout: RowsLayout) -> str:
+    """The rows meeting every condition (TRUE for none)."""
+    return " AND ".join(f"({_atom(c, layout)})" for c in conditions) or "TRUE"
+
+
+def _sum(expr: str, where: str) -> str:
+    return f"coalesce(sum({expr}) FILTER (WHERE {where}), 0.0)"
+
+
+def _count(where: str) -> str:
+    return f"CAST(count(*) FILTER (WHERE {where}) AS DOUBLE)"
+
+
+ANSWERED, ABANDONED = "outcome = 'answered'", "outcome = 'abandoned'"
+
+
+def short_abandon_sql(short_abandon_s: float, layout: RowsLayout) -> str:
+    """Which rows are short abandons: what the export says (``short_abandon``: 1 or 0), else a
+    *known* wait per interaction under ``short_abandon_s``. An unknown wait is never short: an
+    abandon Kawal cannot time counts as offered (issue #16: a blank wait read as 0 gave SCR 100 %)."""
+    by_wait = f"coalesce(wait_s / {layout.calls} < {float(short_abandon_s)!r}, FALSE)"
+    if "short_abandon" not in layout.names:
+        return f"({ABANDONED} AND {by_wait})"
+    return f"({ABANDONED} AND (coalesce(short_abandon = 1, FALSE) OR (short_abandon IS NULL AND {by_wait})))"
 
 
 # --- kinds ------------------------------------------------------------------------------------
 
 
-def _calls(rows: pd.DataFrame) -> pd.Series:
-    """Interactions each row stands for: 1 for call-level data, n for an interval aggregate."""
-    import pandas as pd
-
-    return rows["calls"] if "calls" in rows.columns else pd.Series(1.0, index=rows.index)
-
-
-def short_abandons(rows: pd.DataFrame, short_abandon_s: float) -> pd.Series:
-    """Which rows are short abandons: what the export says (``short_abandon``: 1 or 0), else a
-    *known* wait per interaction under ``short_abandon_s``. An unknown wait is never short: an
-    abandon Kawal cannot time counts as offered (issue #16: a blank wait read as 0 gave SCR 100 %)."""
-    import pandas as pd
-
-    said = rows["short_abandon"] if "short_abandon" in rows.columns else pd.Series(float("nan"), index=rows.index)
-    by_wait = said.isna() & (rows["wait_s"] / _calls(rows) < short_abandon_s)  # NaN < x is False
-    return rows["outcome"].eq("abandoned") & (said.eq(1) | by_wait)
-
-
-def success_call_ratio(rows: pd.DataFrame, p: ScrParams) -> Components:
+def success_call_ratio(p: ScrParams, rows: RowsLayout) -> Aggregate:
     """Answered / (offered − short abandons): a caller who gave up within ``short_abandon_s`` seconds
     (misdial, instant hang-up) gave the center no real chance to answer. Counts are weighted by
     ``calls`` (interval aggregates). A short abandon is what the export says, else a known wait per
-    interaction under ``short_abandon_s`` (:func:`short_abandons`)."""
-    rows = rows_in_scope(rows, p)
-    calls = _calls(rows)
-    answered = rows["outcome"].eq("answered")
-    short = short_abandons(rows, p.short_abandon_s)
-    return Components(float(calls[answered].sum()), float(calls.sum() - calls[short].sum()))
+    interaction under ``short_abandon_s`` (:func:`short_abandon_sql`)."""
+    w, calls = where_sql(p.where, rows), rows.calls
+    short = short_abandon_sql(p.short_abandon_s, rows)
+    return Aggregate(_sum(calls, f"{w} AND {ANSWERED}"), f"({_sum(calls, w)} - {_sum(calls, f'{w} AND {short}')})")
 
 
-def response_time(rows: pd.DataFrame, p: InteractionParams) -> Components:
+def response_time(p: InteractionParams, rows: RowsLayout) -> Aggregate:
     """Σ seconds waited by answered interactions / answered interactions (average speed of answer).
     An answered interaction whose wait the export does not give is left out of both sums (it is
     counted, and reported, by ``kawal sources check``), never taken as 0."""
-    rows = rows_in_scope(rows, p)
-    timed = rows["outcome"].eq("answered") & rows["wait_s"].notna()
-    return Components(float(rows.loc[timed, "wait_s"].sum()), float(_calls(rows)[timed].sum()))
+    timed = f"{where_sql(p.where, rows)} AND {ANSWERED} AND wait_s IS NOT NULL"
+    return Aggregate(_sum("wait_s", timed), _sum(rows.calls, timed))
 
 
-def average_handling_time(rows: pd.DataFrame, p: InteractionParams) -> Components:
+def average_handling_time(p: InteractionParams, rows: RowsLayout) -> Aggregate:
     """Σ (talk + hold + after-call work) of answered interactions / answered interactions; those
     whose talk time the export does not give (an aggregate without handling times) leave both sides."""
-    rows = rows_in_scope(rows, p)
-    answered = rows.loc[rows["outcome"].eq("answered") & rows["talk_s"].notna()]
-    handling = answered["talk_s"] + answered["hold_s"] + answered["acw_s"]
-    return Components(float(handling.sum()), float(_calls(answered).sum()))
+    timed = f"{where_sql(p.where, rows)} AND {ANSWERED} AND talk_s IS NOT NULL"
+    return Aggregate(_sum("talk_s + hold_s + acw_s", timed), _sum(rows.calls, timed))
 
 
-def service_level(rows: pd.DataFrame, p: ServiceLevelParams) -> Components:
+def service_level(p: ServiceLevelParams, rows: RowsLayout) -> Aggregate:
     """Answered within ``threshold_s`` seconds / the chosen denominator (offered; answered; offered −
     short abandons). A call-level answered interaction of unknown wait is left out of both sides
     (as in RT); an aggregate row (``calls`` > 1) cannot say which of its calls were within T, so
     it is left out too — an interval export states its own SL count, which this kind does not read."""
-    rows = rows_in_scope(rows, p)
-    calls = _calls(rows)
-    answered = rows["outcome"].eq("answered")
-    unknown = answered & (rows["wait_s"].isna() | (calls > 1))
-    within = answered & ~unknown & (rows["wait_s"] <= p.threshold_s)
-    if p.denominator == "answered":
-        base = answered & ~unknown
-    elif p.denominator == "offered":
-        base = ~unknown
-    else:
-        base = ~unknown & ~short_abandons(rows, p.short_abandon_s)
-    return Components(float(calls[within].sum()), float(calls[base].sum()))
+    w, calls = where_sql(p.where, rows), rows.calls
+    known = f"NOT ({ANSWERED} AND (wait_s IS NULL OR {calls} > 1))"
+    within = f"{w} AND {ANSWERED} AND {known} AND coalesce(wait_s <= {float(p.threshold_s)!r}, FALSE)"
+    base = {
+        "answered": f"{w} AND {ANSWERED} AND {known}",
+        "offered": f"{w} AND {known}",
+        "offered_minus_short": f"{w} AND {known} AND NOT {short_abandon_sql(p.short_abandon_s, rows)}",
+    }[p.denominator]
+    return Aggregate(_sum(calls, within), _sum(calls, base))
 
 
-def abandon_rate(rows: pd.DataFrame, p: AbandonRateParams) -> Components:
+def abandon_rate(p: AbandonRateParams, rows: RowsLayout) -> Aggregate:
     """Abandoned / offered, weighted by ``calls``; with ``exclude_short`` short abandons leave both."""
-    rows = rows_in_scope(rows, p)
+    w = where_sql(p.where, rows)
     if p.exclude_short:
-        rows = rows.loc[~short_abandons(rows, p.short_abandon_s)]
-    calls = _calls(rows)
-    return Components(float(calls[rows["outcome"].eq("abandoned")].sum()), float(calls.sum()))
+        w = f"{w} AND NOT {short_abandon_sql(p.short_abandon_s, rows)}"
+    return Aggregate(_sum(rows.calls, f"{w} AND {ABANDONED}"), _sum(rows.calls, w))
 
 
-def ratio_of_sums(rows: pd.DataFrame, p: RatioParams) -> Components:
+def ratio_of_sums(p: RatioParams, rows: RowsLayout) -> Aggregate:
     """Σ numerator column / Σ denominator column (e.g. filled seats / required seats)."""
-    rows = rows_in_scope(rows, p)
-    return Components(float(rows[p.numerator].sum()), float(rows[p.denominator].sum()))
+    w = where_sql(p.where, rows)
+    return Aggregate(_sum(_col(p.numerator), w), _sum(_col(p.denominator), w))
 
 
-def mean(rows: pd.DataFrame, p: MeanParams) -> Components:
+def mean(p: MeanParams, rows: RowsLayout) -> Aggregate:
     """Σ column / number of rows (e.g. mean test score)."""
-    rows = rows_in_scope(rows, p)
-    return Components(float(rows[p.column].sum()), float(len(rows)))
+    w = where_sql(p.where, rows)
+    return Aggregate(_sum(_col(p.column), w), _count(w))
 
 
-def share(rows: pd.DataFrame, p: ShareParams) -> Components:
+def share(p: ShareParams, rows: RowsLayout) -> Aggregate:
     """Rows meeting ``condition`` / all rows (e.g. satisfied survey responses / responses)."""
-    rows = rows_in_scope(rows, p)
-    return Components(float(_mask(rows, p.condition).sum()), float(len(rows)))
+    w = where_sql(p.where, rows)
+    return Aggregate(_count(f"{w} AND {where_sql(p.condition, rows)}"), _count(w))
 
 
-def availability(rows: pd.DataFrame, p: AvailabilityParams) -> Components:
+def availability(p: AvailabilityParams, rows: RowsLayout) -> Aggregate:
     """(Σ scheduled − Σ downtime) / Σ scheduled service time."""
-    rows = rows_in_scope(rows, p)
-    scheduled = float(rows[p.scheduled].sum())
-    return Components(scheduled - float(rows[p.downtime].sum()), scheduled)
+    w = where_sql(p.where, rows)
+    scheduled = _sum(_col(p.scheduled), w)
+    return Aggregate(f"({scheduled} - {_sum(_col(p.downtime), w)})", scheduled)
 
 
-def attrition_rate(rows: pd.DataFrame, p: AttritionParams) -> Components:
+def attrition_rate(p: AttritionParams, rows: RowsLayout) -> Aggregate:
     """Leavers / headcount. Headcount is a *stock*: over a period the denominator is the average
     daily headcount, not the sum (see :attr:`FormulaKind.stock_denominator`)."""
-    rows = rows_in_scope(rows, p)
-    return Components(float(rows[p.leavers].sum()), float(rows[p.headcount].sum()))
+    w = where_sql(p.where, rows)
+    return Aggregate(_sum(_col(p.leavers), w), _sum(_col(p.headcount), w))
 
 
 @dataclass(frozen=True)
 class FormulaKind:
-    compute: Callable[[Any, Any], Components]
+    aggregate: Callable[[Any, RowsLayout], Aggregate]
     params: type[_Params]
     #: The denominator is a stock (headcount), so a period's denominator is its *average* over the
     #: days covered; every other denominator is a flow, summed.
@@ -322,7 +346,3 @@ FORMULA_KINDS: dict[str, FormulaKind] = {
     "availability": FormulaKind(availability, AvailabilityParams),
     "attrition_rate": FormulaKind(attrition_rate, AttritionParams, stock_denominator=True),
 }
-
-
-def apply_formula(kind: str, rows: pd.DataFrame, params: _Params) -> Components:
-    return FORMULA_KINDS[kind].compute(rows, params)

@@ -146,6 +146,12 @@ def test_dry_run_lists_exactly_the_expired_and_the_real_run_disposes_of_them_hon
     assert kawal("records", "hold", "--type", "defect_ticket", "--ref", ticket_ref, "--reason", "audit eksternal",
                  "--as", "om").exit_code == 0  # fmt: skip
     held = {("source_file", r) for r in digests if r.startswith("interactions/")} | {("defect_ticket", ticket_ref)}
+
+    def staged(ref: str) -> list[Path]:  # the delivery's typed rows staged for compute (a cache, not a record)
+        return list((demo_home / "staged").glob(f"*/{digests[ref]}.parquet"))
+
+    staged_before = {ref for ref in digests if staged(ref)}
+    assert {r for _, r in expected if r in staged_before} - {r for _, r in held}  # some expire with staged rows
     before = _state(demo_home)
 
     planned = _dry_run()
@@ -172,7 +178,9 @@ def test_dry_run_lists_exactly_the_expired_and_the_real_run_disposes_of_them_hon
                 {"path": e.ref, "sha256": digests[e.ref], "bytes": details["files"][0]["bytes"]}
             ]
             assert not (landing / e.ref).exists()
+            assert not staged(e.ref)  # disposed of with its landing file
     assert all((landing / ref).exists() for t, ref in held if t == "source_file")
+    assert all(staged(ref) for t, ref in held if t == "source_file" and ref in staged_before)
     assert sql_rows(demo_home, "SELECT count(*) AS n FROM defect_ticket WHERE id=:t", t=int(ticket_ref[7:]))[0].n == 1
     assert not (demo_home / "reports" / report_ref).exists()
     assert sql_rows(demo_home, "SELECT count(*) AS n FROM report_delivery")[0].n == 0

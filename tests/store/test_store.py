@@ -141,3 +141,18 @@ def test_ingestion_batch_key_is_source_day_checksum(store_url: str) -> None:
         s.add(IngestionBatch(**{**fields, "checksum_sha256": "b" * 64}))
     with session_scope(engine) as s:
         assert len(s.scalars(select(IngestionBatch)).all()) == 2
+
+
+def test_the_schema_head_read_from_the_migration_files_is_alembics(store_url: str) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from kawal.store.db import MIGRATIONS_DIR, current_heads, schema_heads
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert schema_heads() == frozenset(ScriptDirectory.from_config(cfg).get_heads())
+    engine = engine_for(store_url, upgrade=False)
+    assert current_heads(engine) == frozenset()  # a new store: migrate() will run Alembic
+    migrate(engine)
+    assert current_heads(engine) == schema_heads()

@@ -34,6 +34,7 @@ from kawal.store import IngestionBatch
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
     from sqlalchemy.orm import Session
 
 
@@ -76,7 +77,7 @@ def same_file_as_other_day(session: Session, spec: SourceSpec, day: date, checks
 
 
 def ids_already_delivered(
-    session: Session, spec: SourceSpec, day: date, rows: pd.DataFrame, previous_ids: pd.Series | None
+    session: Session, spec: SourceSpec, day: date, rows: pd.DataFrame, previous_ids: pd.Series | pa.Array | None
 ) -> Finding:
     if not (spec.unique and spec.ids_unique_across_days):
         return Finding("ids_already_delivered", True, "ids of this source repeat by nature (a snapshot)")
@@ -86,7 +87,8 @@ def ids_already_delivered(
     import pyarrow.compute as pc
 
     # pyarrow's hash lookup: a Python set of a million ids costs seconds to build and probe
-    repeated = pc.is_in(pa.array(rows[spec.unique]), value_set=pa.array(previous_ids)).to_numpy(zero_copy_only=False)
+    known = previous_ids if isinstance(previous_ids, pa.Array) else pa.array(previous_ids)
+    repeated = pc.is_in(pa.array(rows[spec.unique]), value_set=known).to_numpy(zero_copy_only=False)
     n = int(repeated.sum())
     if n == 0:
         return Finding("ids_already_delivered", True, f"no {spec.unique} of {day - timedelta(days=1)} again")
@@ -127,22 +129,19 @@ def volume_against_history(
     return Finding("volume", True, f"{n_rows} rows; median {base:g} over {len(counts)} days")
 
 
-def covers_the_day(spec: SourceSpec, day: date, rows: pd.DataFrame, settings: DataCheckSettings) -> Finding:
+def covers_the_day(
+    spec: SourceSpec, day: date, rows: pd.DataFrame, settings: DataCheckSettings, latest: datetime | None = None
+) -> Finding:
+    """``latest``: the day's last event when the caller knows it (a streamed delivery keeps it as it
+    reads; its ``rows`` hold the ids only)."""
     if not spec.timestamp or settings.covers_until is None or rows.empty:
         return Finding("freshness", True, "not a timestamped source")
     if len(rows) < settings.covers_until_min_rows:
         return Finding("freshness", True, f"{len(rows)} rows: too few to judge where the day ends")
-    from kawal.ingest.readers import aware_timestamps, site_offset_canonical
+    from kawal.ingest.readers import latest_moment
     from kawal.settings import site_tz
 
-    texts = rows[spec.timestamp]
-    if site_offset_canonical(texts, day, same_day=False):  # one offset, fixed width: text order is time order
-        latest = datetime.fromisoformat(texts.max()).astimezone(site_tz())
-    elif (stamps := aware_timestamps(texts)) is not None:
-        latest = stamps.max().to_pydatetime().astimezone(site_tz())
-    else:
-        zone = site_tz()
-        latest = max(datetime.fromisoformat(t).astimezone(zone) for t in texts)
+    latest = latest if latest is not None else latest_moment(rows[spec.timestamp], day)
     hours, minutes = map(int, settings.covers_until.split(":"))
     expected = datetime.combine(day, time(hours, minutes), site_tz())
     if latest < expected:
@@ -155,8 +154,9 @@ def covers_the_day(spec: SourceSpec, day: date, rows: pd.DataFrame, settings: Da
     return Finding("freshness", True, f"last event {latest:%H:%M %Z}")
 
 
-def previous_day_ids(session: Session, spec: SourceSpec, day: date, landing: Path) -> pd.Series | None:
-    """Ids of the previous day's kept delivery, read from its landing file (None when there is none)."""
+def previous_day_ids(session: Session, spec: SourceSpec, day: date, landing: Path) -> pd.Series | pa.Array | None:
+    """Ids of the previous day's kept delivery (None when there is none): from its staged rows when
+    they check out (kawal.ingest.staged), else read from its landing file."""
     if not (spec.unique and spec.ids_unique_across_days):
         return None
     batch = session.scalars(
@@ -166,6 +166,14 @@ def previous_day_ids(session: Session, spec: SourceSpec, day: date, landing: Pat
     ).first()
     if batch is None or not (landing / batch.file_name).is_file():
         return None
+    import json
+
+    from kawal.ingest.staged import read_staged_column, verified_staged
+
+    info = json.loads(batch.validation or "{}").get("staged")
+    staged = verified_staged(spec.name, batch.checksum_sha256, info)
+    if staged is not None:  # the one column of yesterday's staged rows: its export is not parsed again
+        return read_staged_column(staged, spec.unique)
     from kawal.ingest.delivery import read_ids
 
     return read_ids(spec.name, batch.file_name, landing)
@@ -179,10 +187,11 @@ def run_delivery_checks(
     rows: pd.DataFrame,
     landing: Path,
     settings: DataCheckSettings,
+    latest: datetime | None = None,
 ) -> list[Finding]:
     return [
         same_file_as_other_day(session, spec, day, checksum, len(rows)),
         ids_already_delivered(session, spec, day, rows, previous_day_ids(session, spec, day, landing)),
         volume_against_history(session, spec, day, len(rows), settings),
-        covers_the_day(spec, day, rows, settings),
+        covers_the_day(spec, day, rows, settings, latest),
     ]

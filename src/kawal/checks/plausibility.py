@@ -44,25 +44,25 @@ class InteractionCounts:
 
 
 def interaction_counts(rows: pd.DataFrame, short_abandon_s: float = 5.0) -> InteractionCounts:
-    import pandas as pd
+    """The counts, weighted by ``calls``, by the same SQL predicates the KPIs use (kawal.formulas)."""
+    from kawal.formulas import ABANDONED, ANSWERED, RowsLayout, short_abandon_sql
+    from kawal.kpis.day import aggregate
 
-    from kawal.formulas import short_abandons
+    def build(layout: RowsLayout) -> list[str]:
+        short = short_abandon_sql(short_abandon_s, layout)
+        where = {
+            "offered": "TRUE",
+            "answered": ANSWERED,
+            "abandoned": ABANDONED,
+            "short_abandoned": short,
+            "answered_unknown_wait": f"{ANSWERED} AND wait_s IS NULL",
+            "abandoned_unknown_wait": f"{ABANDONED} AND wait_s IS NULL",
+            "known_waits": "wait_s IS NOT NULL",
+            "zero_waits": "coalesce(wait_s = 0, FALSE)",
+        }
+        return [f"coalesce(sum({layout.calls}) FILTER (WHERE {w}), 0.0)" for w in where.values()]
 
-    calls = rows["calls"] if "calls" in rows.columns else pd.Series(1.0, index=rows.index)
-    answered = rows["outcome"].eq("answered")
-    abandoned = rows["outcome"].eq("abandoned")
-    unknown = rows["wait_s"].isna()
-    known = ~unknown
-    return InteractionCounts(
-        offered=float(calls.sum()),
-        answered=float(calls[answered].sum()),
-        abandoned=float(calls[abandoned].sum()),
-        short_abandoned=float(calls[short_abandons(rows, short_abandon_s)].sum()),
-        answered_unknown_wait=float(calls[answered & unknown].sum()),
-        abandoned_unknown_wait=float(calls[abandoned & unknown].sum()),
-        known_waits=float(calls[known].sum()),
-        zero_waits=float(calls[known & rows["wait_s"].eq(0)].sum()),
-    )
+    return InteractionCounts(*aggregate(rows, build))
 
 
 def warnings(counts: InteractionCounts | None, values: list[KpiValueRow], kpi_names: dict[str, str]) -> list[str]:

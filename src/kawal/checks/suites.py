@@ -184,10 +184,28 @@ class SuiteResult:
         )
 
 
-def validate_delivery(source: str, rows: pd.DataFrame) -> SuiteResult:
+@contextlib.contextmanager
+def delivery_fingerprint(checksum_sha256: str) -> Iterator[None]:
+    """GX's pandas engine fingerprints each batch by hashing every cell (``hash_pandas_object``:
+    0.4 CPU s per million rows, skipped silently above ~6.7M rows). The delivery's SHA-256 is a
+    better fingerprint, already computed: it is what the validation result's batch markers record
+    (``pandas_data_fingerprint``). tests/checks/test_gx_fingerprint.py fails if a GX upgrade moves
+    that mechanism, rather than letting the hash come back unnoticed."""
+    from great_expectations.execution_engine import pandas_execution_engine as engine
+
+    original = engine.hash_pandas_dataframe
+    engine.hash_pandas_dataframe = lambda df: checksum_sha256
+    try:
+        yield
+    finally:
+        engine.hash_pandas_dataframe = original
+
+
+def validate_delivery(source: str, rows: pd.DataFrame, checksum_sha256: str) -> SuiteResult:
     """Run the source's committed suite on a mapped, typed delivery; the result is kept in the
-    validation results store (for Data Docs and the audit pack)."""
-    with gx_context() as ctx:
+    validation results store (for Data Docs and the audit pack), fingerprinted by the delivery's
+    SHA-256."""
+    with gx_context() as ctx, delivery_fingerprint(checksum_sha256):
         definition = ctx.validation_definitions.get(source)
         result = definition.run(
             batch_parameters={"dataframe": rows.reset_index(drop=True)}, result_format={"result_format": "SUMMARY"}
@@ -209,6 +227,25 @@ def validate_delivery(source: str, rows: pd.DataFrame) -> SuiteResult:
             }
         )
     return SuiteResult(bool(result.success), len(result.results), failed)
+
+
+def validate_staged(source: str, staged: Path, checksum_sha256: str, chunk_rows: int) -> SuiteResult:
+    """The suite on a streamed delivery's staged rows, ``chunk_rows`` at a time (one stored result per
+    chunk, rows named by their file line): GX's memory then stays that of one chunk. Whole-day
+    expectations hold per chunk; the one that does not — ids unique — the stream checks over the day."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    results = []
+    offset = 0
+    for batch in pq.ParquetFile(staged).iter_batches(batch_size=chunk_rows):
+        rows = batch.to_pandas()
+        rows.index = pd.RangeIndex(offset, offset + len(rows))
+        offset += len(rows)
+        results.append(validate_delivery(source, rows, checksum_sha256))
+        del rows
+    failed = [f for r in results for f in r.failed]
+    return SuiteResult(all(r.success for r in results), max((r.evaluated for r in results), default=0), failed)
 
 
 def build_data_docs() -> Path:

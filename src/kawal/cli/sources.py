@@ -102,7 +102,9 @@ def check(mapping: Path, export: Path, day: object) -> None:
         click.echo(f"FAILED: {exc}")
         raise SystemExit(1) from None
     click.echo(f"  {kept} row(s) after filters, all valid")
-    suite = validate_delivery(m.source, rows)
+    from kawal.ingest.delivery import sha256_of
+
+    suite = validate_delivery(m.source, rows, sha256_of(export))
     verdict = "all met" if suite.success else f"FAILED: {suite.problem()}"
     click.echo(f"GX suite {m.source}: {suite.evaluated} expectation(s), {verdict}")
     register = load_register()

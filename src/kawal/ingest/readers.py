@@ -144,6 +144,18 @@ def aware_timestamps(text: pd.Series) -> pd.Series | None:
         return None
 
 
+def latest_moment(texts: pd.Series, day: date) -> datetime:
+    """The latest of the cells' moments, in site time (the cells are valid timestamps)."""
+    from kawal.settings import site_tz
+
+    if site_offset_canonical(texts, day, same_day=False):  # one offset, fixed width: text order is time order
+        return datetime.fromisoformat(texts.max()).astimezone(site_tz())
+    if (stamps := aware_timestamps(texts)) is not None:
+        return stamps.max().to_pydatetime().astimezone(site_tz())
+    zone = site_tz()
+    return max(datetime.fromisoformat(t).astimezone(zone) for t in texts)
+
+
 def _numbers(raw: pd.Series) -> pd.Series:
     """``pd.to_numeric(raw, errors="coerce")`` as float64: by pyarrow's cast when every cell is a plain
     number (a tenth of the time), else by pandas, whose coercion marks the bad cells."""
@@ -176,11 +188,15 @@ FORMULA_PREFIXES = ("=", "+", "@")  # CSV/formula injection: such a cell would r
 PSEUDONYM = r"[0-9a-f]{32}"  # kawal.ingest.pseudonym: the first 128 bits of an HMAC-SHA256, in hex
 
 
-def check_rows(spec: SourceSpec, rows: pd.DataFrame, path: Path, day: date | None = None) -> pd.DataFrame:
+def check_rows(
+    spec: SourceSpec, rows: pd.DataFrame, path: Path, day: date | None = None, *, whole_day: bool = True
+) -> pd.DataFrame:
     """Check text cells against the canonical layout of ``spec`` and type them.
 
     A row is named by its line in ``path`` (header = line 1): ``rows``' index must be the 0-based
     position of the row in that file (kept through any filtering of a mapped export).
+    ``whole_day=False``: ``rows`` are one batch of a streamed delivery (kawal.ingest.stream): what
+    needs the whole day — not empty, ids unique — is the stream's to check.
     """
     import numpy as np
 
@@ -190,7 +206,7 @@ def check_rows(spec: SourceSpec, rows: pd.DataFrame, path: Path, day: date | Non
         raise SourceFileError(path, f"missing required column(s) {', '.join(missing)} (found: {found})")
     rows = rows.assign(**{c.name: c.default for c in spec.columns if c.optional and c.name not in rows.columns})
     rows = rows.loc[:, list(spec.column_names)]
-    if rows.empty and not spec.empty_day_ok:
+    if whole_day and rows.empty and not spec.empty_day_ok:
         raise SourceFileError(path, f"header only, no {spec.name} rows")
 
     def fail(i: int, column: str, problem: str, n_bad: int) -> SourceFileError:
@@ -255,7 +271,7 @@ def check_rows(spec: SourceSpec, rows: pd.DataFrame, path: Path, day: date | Non
         rows[col.name] = number.astype("float64")
         if col.name == spec.weight:
             weight = rows[col.name]
-    if spec.unique and not _all_distinct(rows[spec.unique]):
+    if whole_day and spec.unique and not _all_distinct(rows[spec.unique]):
         dup = rows[spec.unique].duplicated()
         if dup.any():
             i = _first(dup)

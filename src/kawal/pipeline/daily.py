@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from kawal.errors import KawalError, SourceFileError
-from kawal.ingest.delivery import locate_and_read, reread, sha256_of
+from kawal.ingest.delivery import DayFile, locate_and_read, reread, sha256_of
+from kawal.ingest.staged import staged_path, verified_staged
 from kawal.kpis.day import OVERALL, kpi_day_rows
 from kawal.kpis.evaluation import evaluate_row
 from kawal.kpis.month import month_coverage, month_verdict
@@ -31,6 +32,7 @@ from kawal.store.kpi_values import replace_period_values
 from kawal.store.models import KpiValue
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -57,10 +59,7 @@ def ingest_source_day(
     sources' data; bad data is not a bad KPI). The task then fails so the run shows it; the other
     sources of the day go on. A day whose earlier delivery was loaded keeps those values in force.
     """
-    from kawal.checks.delivery import run_delivery_checks
-    from kawal.checks.suites import validate_delivery
-
-    spec = source_spec(source)  # an unknown source is a clear error before any file is touched
+    source_spec(source)  # an unknown source is a clear error before any file is touched
     landing = landing or landing_dir()
     from kawal.ingest.mapping import monthly_delivery
 
@@ -69,8 +68,12 @@ def ingest_source_day(
         return IngestResult(None, source, day.isoformat(), 0, False)
     engine = engine_for(store_url)
     register = load_register()
+    streamed = _streamed(source, day, landing)  # a large canonical day: one pass, memory flat in its size
     try:
-        found, rows = locate_and_read(source, day, landing)  # through the source's mapping, if any
+        if streamed is None:
+            found, rows = locate_and_read(source, day, landing)  # through the source's mapping, if any
+        else:
+            found, rows = DayFile(streamed.path, streamed.checksum_sha256), streamed.ids
     except SourceFileError as exc:
         path = Path(exc.path)
         delivered = path.is_file() and path.is_relative_to(landing)
@@ -89,17 +92,58 @@ def ingest_source_day(
                 )
             _quarantine(session, register, source, day, batch, exc.problem)
         raise
-    suite = validate_delivery(source, rows)
+    try:
+        return _validate_and_record(source, day, landing, engine, register, found, rows, streamed)
+    finally:
+        if streamed is not None:
+            streamed.discard()  # its staged rows, unless kept
+
+
+def _streamed(source: str, day: date, landing: Path):  # type: ignore[no-untyped-def]
+    from kawal.ingest.delivery import day_file
+    from kawal.ingest.mapping import active_mapping
+    from kawal.ingest.stream import stream_delivery
+
+    if active_mapping(source) is not None:
+        return None
+    path = day_file(landing, source, day)
+    return stream_delivery(source_spec(source), path, day) if path.is_file() else None
+
+
+def _validate_and_record(  # type: ignore[no-untyped-def]
+    source: str, day: date, landing: Path, engine, register: Register, found, rows, streamed
+) -> IngestResult:
+    from kawal.checks.delivery import run_delivery_checks
+    from kawal.checks.suites import validate_delivery, validate_staged
+    from kawal.ingest.stream import GX_CHUNK_ROWS
+
+    spec = source_spec(source)
+    if streamed is None:
+        suite = validate_delivery(source, rows, found.checksum_sha256)
+    else:
+        suite = validate_staged(source, streamed.staged_tmp, found.checksum_sha256, GX_CHUNK_ROWS)
     with session_scope(engine) as session:
         findings = run_delivery_checks(
-            session, spec, day, found.checksum_sha256, rows, landing, register.procedure.data_checks
+            session,
+            spec,
+            day,
+            found.checksum_sha256,
+            rows,
+            landing,
+            register.procedure.data_checks,
+            streamed.latest if streamed is not None else None,
         )
-        validation = {"stage": "validate", "suite": suite.summary(), "checks": [f.as_dict() for f in findings]}
-        batch = _record_batch(session, source, day, landing, found.path, found.checksum_sha256, len(rows), validation)
+        validation: dict = {"stage": "validate", "suite": suite.summary(), "checks": [f.as_dict() for f in findings]}
         failed = [f for f in findings if not f.ok]
         problem = (
             suite.problem() if not suite.success else (f"{failed[0].check}: {failed[0].detail}" if failed else None)
         )
+        if problem is None:  # the typed rows, staged once for the compute task (kawal.ingest.staged)
+            if streamed is None:
+                validation["staged"] = _staged_record(source, found.checksum_sha256, rows, found.path)
+            else:
+                validation["staged"] = _kept_stream(streamed)
+        batch = _record_batch(session, source, day, landing, found.path, found.checksum_sha256, len(rows), validation)
         if problem is not None:
             _quarantine(session, register, source, day, batch, problem)
         elif batch.state == "quarantined":  # the same delivery now passes (e.g. a threshold was changed)
@@ -110,6 +154,40 @@ def ingest_source_day(
         raise SourceFileError(found.path, problem)
     log.info("%s: %d rows, batch %d (%s)", found.path, len(rows), batch_id, "new" if new else "already known")
     return IngestResult(batch_id, source, day.isoformat(), len(rows), new)
+
+
+def _staged_record(source: str, checksum: str, rows: pd.DataFrame, landing_file: Path) -> dict:
+    """Stage the rows; what the batch keeps of it: the staged file's SHA-256 and row count, and the
+    landing file's size and modification time (compute re-hashes the landing file only if they moved)."""
+    from kawal.ingest.staged import write_staged
+
+    stat = landing_file.stat()
+    return {
+        **write_staged(source, checksum, rows).as_dict(),
+        "landing_bytes": stat.st_size,
+        "landing_mtime_ns": stat.st_mtime_ns,
+    }
+
+
+def _kept_stream(streamed) -> dict:  # type: ignore[no-untyped-def]
+    """A streamed delivery's staged rows moved to their key's name; recorded as :func:`_staged_record`."""
+    path = streamed.keep()
+    stat = streamed.path.stat()
+    return {
+        "sha256": sha256_of(path),
+        "rows": streamed.n_rows,
+        "landing_bytes": stat.st_size,
+        "landing_mtime_ns": stat.st_mtime_ns,
+    }
+
+
+def _landing_unchanged(path: Path, staged: dict | None) -> bool:
+    """The landing file has the size and modification time it had when ingested (not a proof: the
+    values come from the staged file, whose own hash is checked; this only spares a re-hash)."""
+    if not staged:
+        return False
+    stat = path.stat()
+    return stat.st_size == staged.get("landing_bytes") and stat.st_mtime_ns == staged.get("landing_mtime_ns")
 
 
 def _record_batch(
@@ -239,12 +317,22 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
         if not kpis:
             raise KawalError(f"register: no KPI is computed from source {batch.source!r}")
         path = landing / batch.file_name
-        if not path.is_file() or sha256_of(path) != batch.checksum_sha256:
+        validation = json.loads(batch.validation or "{}")
+        info = validation.get("staged")
+        verified = path.is_file() and (_landing_unchanged(path, info) or sha256_of(path) == batch.checksum_sha256)
+        if not verified:
             raise SourceFileError(path, f"changed or removed since batch {batch_id} was ingested; re-run the day")
-        rows = reread(batch.source, batch.file_name, landing, batch.business_date)
+        staged = verified_staged(batch.source, batch.checksum_sha256, info)
+        if staged is None:  # removed, altered, or staged by an older Kawal: rebuilt from the evidence
+            if sha256_of(path) != batch.checksum_sha256:
+                raise SourceFileError(path, f"changed since batch {batch_id} was ingested; re-run the day")
+            rows = reread(batch.source, batch.file_name, landing, batch.business_date)
+            info = {**(info or {}), **_staged_record(batch.source, batch.checksum_sha256, rows, path)}
+            batch.validation = json.dumps({**validation, "staged": info}, sort_keys=True, default=str)
+            staged = staged_path(batch.source, batch.checksum_sha256)
         day = batch.business_date
         changed = _store_day_and_month(
-            session, register, batch.source, kpis, day, kpi_day_rows(kpis, rows, day, batch.id)
+            session, register, batch.source, kpis, day, kpi_day_rows(kpis, staged, day, batch.id)
         )
         # A restated day supersedes the earlier deliveries; they stay in the store for audit.
         for other in session.scalars(
@@ -264,7 +352,7 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
         "source": source,
         "business_date": day.isoformat(),
         "batch_id": batch_id,
-        "rows": len(rows),
+        "rows": info["rows"],
         "values_changed": changed,
     }
 

@@ -398,6 +398,11 @@ def dispose_expired(
                 )
             )
             _destroy(s, d.record)
+        if d.record.record_type == "source_file":  # its staged rows are a cache of it, never a record
+            from kawal.ingest.staged import discard_staged
+
+            for f in doc["files"]:
+                discard_staged(f["sha256"])
         # an emptied month folder of reports/ or reviews/ goes too; landing folders stay for the next delivery
         _prune_empty_dirs({p.parent for p in d.record.files if not p.is_relative_to(landing) and p.parent != home})
         result.disposed.append(f"{d.record.record_type}:{d.record.ref}")
