@@ -54,13 +54,17 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
+#: more flow brackets than any real configuration file holds (the register has a few dozen)
+MAX_FLOW_BRACKETS = 2000
+
+
 @functools.cache
-def _unique_key_loader():  # type: ignore[no-untyped-def]
+def _unique_key_loader(*, c_parser: bool = True):  # type: ignore[no-untyped-def]
     import yaml
 
     # libyaml's parser (a tenth of the pure-Python one's time on the register) with the safe
     # constructor; the pure-Python loader where PyYAML was built without libyaml
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if c_parser else yaml.SafeLoader
 
     class UniqueKeyLoader(base):  # type: ignore[misc, valid-type]
         pass
@@ -108,7 +112,10 @@ def load_yaml(path: Path, *, max_bytes: int = MAX_CONFIG_BYTES) -> Any:
     except UnicodeDecodeError as exc:
         raise ConfigError(path, "(file)", f"not UTF-8 text (byte {exc.start})") from None
     try:
-        return yaml.load(text, Loader=_unique_key_loader())  # noqa: S506 - a SafeLoader subclass
+        # libyaml is quadratic in flow nesting ("[[[[…", 100k deep: minutes): a text with that many
+        # brackets goes to the pure-Python loader, which stops at Python's recursion limit at once
+        hostile = text.count("[") + text.count("{") > MAX_FLOW_BRACKETS
+        return yaml.load(text, Loader=_unique_key_loader(c_parser=not hostile))  # noqa: S506 - SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"

@@ -188,6 +188,13 @@ FORMULA_PREFIXES = ("=", "+", "@")  # CSV/formula injection: such a cell would r
 PSEUDONYM = r"[0-9a-f]{32}"  # kawal.ingest.pseudonym: the first 128 bits of an HMAC-SHA256, in hex
 
 
+def _default(col):  # type: ignore[no-untyped-def]
+    """An absent optional column's cells: its default, typed (a number column's blank is NaN)."""
+    if col.kind == "text" or col.pseudonym:
+        return col.default
+    return float(col.default) if col.default.strip() else float("nan")
+
+
 def check_rows(
     spec: SourceSpec, rows: pd.DataFrame, path: Path, day: date | None = None, *, whole_day: bool = True
 ) -> pd.DataFrame:
@@ -204,7 +211,7 @@ def check_rows(
     if missing:
         found = ", ".join(map(str, rows.columns)) or "none"
         raise SourceFileError(path, f"missing required column(s) {', '.join(missing)} (found: {found})")
-    rows = rows.assign(**{c.name: c.default for c in spec.columns if c.optional and c.name not in rows.columns})
+    rows = rows.assign(**{c.name: _default(c) for c in spec.columns if c.optional and c.name not in rows.columns})
     rows = rows.loc[:, list(spec.column_names)]
     if whole_day and rows.empty and not spec.empty_day_ok:
         raise SourceFileError(path, f"header only, no {spec.name} rows")
@@ -243,8 +250,10 @@ def check_rows(
                 if bad.any():
                     raise fail(_first(bad), col.name, f"is not one of {', '.join(sorted(col.allowed))}", bad.sum())
             continue
-        number = _numbers(raw)
-        unknown = raw.str.strip().eq("") if col.unknown_when_blank else None
+        typed = raw.dtype.kind == "f"  # parsed as numbers by the stream's reader (a blank is NaN)
+        number = raw + 0.0 if typed else _numbers(raw)  # + 0.0: -0 reads 0 (see _numbers)
+        blank = raw.isna() if typed else raw.str.strip().eq("")
+        unknown = blank if col.unknown_when_blank else None
         if unknown is not None and unknown.any():
             number = number.where(~unknown)  # unknown stays unknown (NaN), never 0
         if col.kind == "flag":

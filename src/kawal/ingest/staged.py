@@ -59,7 +59,7 @@ def write_staged(source: str, delivery_sha256: str, rows: pd.DataFrame) -> Stage
     table = pa.Table.from_pandas(rows, preserve_index=False)
     table = table.replace_schema_metadata({KEY: delivery_sha256, "kawal.source": source})
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression="zstd", row_group_size=1 << 20)
+    pq.write_table(table, tmp, compression="lz4", row_group_size=1 << 20)
     os.replace(tmp, path)
     return StagedFile(path, sha256_of(path), table.num_rows)
 

@@ -7,8 +7,8 @@ batch is checked by the reader's own row checks (:func:`kawal.ingest.readers.che
 by their file line) and written, typed, to the staged Parquet file (:mod:`kawal.ingest.staged`) under
 a temporary name. What needs the whole day — ids unique across batches, the latest timestamp — is
 computed over the stream (the latest) or in DuckDB over the staged file (uniqueness, under a memory
-limit). GX then validates the staged rows in chunks of :data:`GX_CHUNK_ROWS`
-(:func:`kawal.checks.suites.validate_staged`).
+limit). GX validates the typed rows as they come, :data:`GX_CHUNK_ROWS` at a time (one stored result
+per chunk; :func:`kawal.checks.suites.merged`), so its memory is one chunk's.
 
 **Bad input is named exactly as before**: on the first problem of any kind the stream is dropped and
 the delivery is read again by the whole-file route (``read_source``), whose one-line message — the
@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kawal.errors import SourceFileError
 from kawal.sources import SourceSpec
@@ -86,6 +87,7 @@ class StreamedDelivery:
     latest: datetime | None  # the day's last event (site time); None for a source without timestamps
     staged_tmp: Path
     ids: pd.DataFrame = field(repr=False)  # the id column only (Arrow-backed), index = row position
+    suites: list[Any] = field(default_factory=list, repr=False)  # GX's result per chunk of rows
 
     def __len__(self) -> int:
         return self.n_rows
@@ -116,9 +118,14 @@ def _plain_header(path: Path) -> list[str] | None:
     return header
 
 
-def stream_delivery(spec: SourceSpec, path: Path, day: date) -> StreamedDelivery | None:
+def stream_delivery(
+    spec: SourceSpec, path: Path, day: date, validate: Callable[[pd.DataFrame, str], Any]
+) -> StreamedDelivery | None:
     """The delivery read by the stream, or None when it is not for the stream (small, not plain, or
-    bad in any way: the whole-file route then reads it and names the problem)."""
+    bad in any way: the whole-file route then reads it and names the problem).
+
+    ``validate(rows, checksum)`` runs the source's GX suite on a chunk of typed rows (index = row
+    position); its results are kept in :attr:`StreamedDelivery.suites`."""
     try:
         if path.stat().st_size < STREAM_FROM_BYTES:
             return None
@@ -128,35 +135,54 @@ def stream_delivery(spec: SourceSpec, path: Path, day: date) -> StreamedDelivery
     if header is None or any(c not in header for c in spec.required_columns):
         return None
     try:
-        return _stream(spec, path, day, [c for c in spec.column_names if c in header])
+        return _stream(spec, path, day, [c for c in spec.column_names if c in header], validate)
     except SourceFileError:
         return None
 
 
-def _stream(spec: SourceSpec, path: Path, day: date, present: list[str]) -> StreamedDelivery | None:
+def _stream(
+    spec: SourceSpec, path: Path, day: date, present: list[str], validate: Callable[[pd.DataFrame, str], Any]
+) -> StreamedDelivery | None:
     import pandas as pd
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     from kawal.ingest.readers import check_rows
     from kawal.ingest.staged import staged_path
 
+    # numbers parsed by the reader itself (the text route's cast, in C++): the row checks then
+    # judge float64 columns; text columns stay text
+    numeric = [c.name for c in spec.columns if c.name in present and c.kind != "text" and not c.pseudonym]
+    # The checksum first, in a plain byte pass (page cache: ~1 GB/s): GX's results carry it as the
+    # batch fingerprint as the chunks are validated. The bytes parsed are hashed again as they are
+    # read, so a file that changes under the reader is refused, not half-loaded.
+    from kawal.ingest.delivery import sha256_of
+
+    expected = sha256_of(path)
     reader_file = _HashingReader(path)
     tmp = staged_path(spec.name, "streaming").with_name(f".{path.name}.{os.getpid()}.streaming.parquet")
     tmp.parent.mkdir(parents=True, exist_ok=True)
     writer = None
     n_rows, latest, ids = 0, None, []
+    pending: list[pd.DataFrame] = []  # typed rows not yet validated by GX
+    suites: list[Any] = []
     try:
         stream = pacsv.open_csv(
             pa.PythonFile(reader_file, mode="r"),
             read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                include_columns=present, column_types={c: pa.string() for c in present}, strings_can_be_null=False
+                include_columns=present,
+                column_types={c: pa.float64() if c in numeric else pa.string() for c in present},
+                null_values=[""],  # a blank number: unknown or bad, as check_rows decides; "NA" is no number
+                strings_can_be_null=False,
             ),
         )
         for batch in stream:
+            if any(pc.any(pc.is_nan(batch.column(c))).as_py() for c in numeric):
+                return _drop(writer, tmp, reader_file)  # "nan" written in a cell: the whole-file route names it
             frame = batch.to_pandas()
             frame.index = pd.RangeIndex(n_rows, n_rows + len(frame))
             typed = check_rows(spec, frame, path, day, whole_day=False)
@@ -164,20 +190,25 @@ def _stream(spec: SourceSpec, path: Path, day: date, present: list[str]) -> Stre
                 latest = _later(latest, _latest_of(typed[spec.timestamp], day))
             table = pa.Table.from_pandas(typed, preserve_index=False)
             if writer is None:  # the first batch's types are the day's (a later all-blank column stays double)
-                writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                writer = pq.ParquetWriter(tmp, table.schema, compression="lz4")
             else:
                 table = table.cast(writer.schema)
             if spec.unique:
                 ids.extend(table.column(spec.unique).cast(pa.large_string()).chunks)
             writer.write_table(table, row_group_size=1 << 20)
             n_rows += len(frame)
+            pending.append(typed)
+            if sum(map(len, pending)) >= GX_CHUNK_ROWS:
+                suites.append(validate(pd.concat(pending), expected))
+                pending = []
+        if pending:
+            suites.append(validate(pd.concat(pending), expected))
+            pending = []
         checksum = reader_file.finish()
+        if checksum != expected:
+            raise SourceFileError(path, "changed while it was read")
     except (pa.ArrowException, SourceFileError, ValueError, OSError):
-        if writer is not None:
-            writer.close()
-        tmp.unlink(missing_ok=True)
-        reader_file.close()
-        return None
+        return _drop(writer, tmp, reader_file)
     if writer is None or n_rows == 0:  # header only: the whole-file route words it
         tmp.unlink(missing_ok=True)
         return None
@@ -192,7 +223,15 @@ def _stream(spec: SourceSpec, path: Path, day: date, present: list[str]) -> Stre
             tmp.unlink(missing_ok=True)
             return None
         id_frame[spec.unique] = pd.Series(id_array, dtype=pd.ArrowDtype(pa.large_string()), index=id_frame.index)
-    return StreamedDelivery(spec.name, path, checksum, n_rows, latest, tmp, id_frame)
+    return StreamedDelivery(spec.name, path, checksum, n_rows, latest, tmp, id_frame, suites)
+
+
+def _drop(writer: Any, tmp: Path, reader_file: _HashingReader) -> None:
+    """Leave the stream: nothing of it is kept (the whole-file route reads the delivery instead)."""
+    if writer is not None:
+        writer.close()
+    tmp.unlink(missing_ok=True)
+    reader_file.close()
 
 
 def _unique(path: Path, column: str, n_rows: int) -> bool:

@@ -107,21 +107,24 @@ def _streamed(source: str, day: date, landing: Path):  # type: ignore[no-untyped
     if active_mapping(source) is not None:
         return None
     path = day_file(landing, source, day)
-    return stream_delivery(source_spec(source), path, day) if path.is_file() else None
+    if not path.is_file():
+        return None
+    from kawal.checks.suites import validate_delivery
+
+    return stream_delivery(source_spec(source), path, day, lambda rows, sha: validate_delivery(source, rows, sha))
 
 
 def _validate_and_record(  # type: ignore[no-untyped-def]
     source: str, day: date, landing: Path, engine, register: Register, found, rows, streamed
 ) -> IngestResult:
     from kawal.checks.delivery import run_delivery_checks
-    from kawal.checks.suites import validate_delivery, validate_staged
-    from kawal.ingest.stream import GX_CHUNK_ROWS
+    from kawal.checks.suites import merged, validate_delivery
 
     spec = source_spec(source)
     if streamed is None:
         suite = validate_delivery(source, rows, found.checksum_sha256)
-    else:
-        suite = validate_staged(source, streamed.staged_tmp, found.checksum_sha256, GX_CHUNK_ROWS)
+    else:  # validated chunk by chunk as it was read
+        suite = merged(streamed.suites)
     with session_scope(engine) as session:
         findings = run_delivery_checks(
             session,
