@@ -1,6 +1,6 @@
 """A large canonical day is read in one streaming pass (kawal.ingest.stream): record batches checked
-one by one, staged as Parquet, GX on the staged rows in chunks — and it stores what the whole-file
-route stores. Its bad input is named word for word as the whole-file route names it.
+one by one, staged as Parquet, GX on the typed rows in chunks as they come — and it stores what the
+whole-file route stores. Its bad input is named word for word as the whole-file route names it.
 
 The stream starts at 32 MiB; here the thresholds are lowered (a 4 KiB block, GX chunks of 7 rows)
 so that a small day crosses many batches and chunks."""
@@ -127,3 +127,29 @@ def test_a_header_only_streamed_day_is_named_as_before(landing: Path, tmp_path: 
     deliver(landing, DAY, HEADER)
     with pytest.raises(SourceFileError, match="header only, no interactions rows"):
         ingest_source_day("interactions", DAY, landing=landing, store_url=f"sqlite:///{tmp_path / 'k.db'}")
+
+
+@pytest.mark.parametrize("yesterday_staged", [True, False], ids=["from-staged-rows", "from-landing-file"])
+def test_a_streamed_day_with_yesterdays_ids_is_refused_naming_the_first_row(
+    landing: Path, tmp_path: Path, small_stream, yesterday_staged: bool
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    yesterday = DAY - timedelta(days=1)
+    url = f"sqlite:///{tmp_path / 'kawal.db'}"
+    deliver(landing, yesterday, calls(yesterday, 300, prefix="sm3-"))
+    batch = ingest_source_day("interactions", yesterday, landing=landing, store_url=url).batch_id
+    if not yesterday_staged:
+        checksum = query(url, "SELECT checksum_sha256 FROM ingestion_batch WHERE id = :b", b=batch)[0][0]
+        staged_path("interactions", checksum).unlink()
+    content = calls(DAY, 300, prefix="sm3-")
+    for n in (40, 250):  # two of yesterday's calls again, the first on file line 42
+        content = content.replace(f"sm3-{DAY:%m%d}-{n},", f"sm3-{yesterday:%m%d}-{n},")
+    deliver(landing, DAY, content)
+    with pytest.raises(SourceFileError) as err:
+        ingest_source_day("interactions", DAY, landing=landing, store_url=url)
+    assert (
+        f"ids_already_delivered: 2 interaction_id(s) were already delivered for {yesterday} (first on row 42)"
+        in str(err.value)
+    )
+    assert len(small_stream) > 5 and ["(whole file)"] not in small_stream  # both days were streamed

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from sqlalchemy.orm import Session
 
+    from kawal.ingest.stream import StreamedDelivery
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -90,9 +92,14 @@ def ids_already_delivered(
     known = previous_ids if isinstance(previous_ids, pa.Array) else pa.array(previous_ids)
     repeated = pc.is_in(pa.array(rows[spec.unique]), value_set=known).to_numpy(zero_copy_only=False)
     n = int(repeated.sum())
+    first = int(rows.index[int(repeated.nonzero()[0][0])]) + 2 if n else None
+    return _repeats_finding(spec, day, n, first)
+
+
+def _repeats_finding(spec: SourceSpec, day: date, n: int, first: int | None) -> Finding:
+    """The ids check's finding: ``n`` ids of the previous day again, the first on file line ``first``."""
     if n == 0:
         return Finding("ids_already_delivered", True, f"no {spec.unique} of {day - timedelta(days=1)} again")
-    first = int(rows.index[int(repeated.nonzero()[0][0])]) + 2
     return Finding(
         "ids_already_delivered",
         False,
@@ -159,24 +166,37 @@ def previous_day_ids(session: Session, spec: SourceSpec, day: date, landing: Pat
     they check out (kawal.ingest.staged), else read from its landing file."""
     if not (spec.unique and spec.ids_unique_across_days):
         return None
-    batch = session.scalars(
-        _kept(session, spec.name)
-        .where(IngestionBatch.business_date == day - timedelta(days=1))
-        .order_by(IngestionBatch.id.desc())
-    ).first()
+    batch = _previous_batch(session, spec, day)
     if batch is None or not (landing / batch.file_name).is_file():
         return None
-    import json
+    from kawal.ingest.staged import read_staged_column
 
-    from kawal.ingest.staged import read_staged_column, verified_staged
-
-    info = json.loads(batch.validation or "{}").get("staged")
-    staged = verified_staged(spec.name, batch.checksum_sha256, info)
+    staged = _previous_day_staged(session, spec, day, landing)
     if staged is not None:  # the one column of yesterday's staged rows: its export is not parsed again
         return read_staged_column(staged, spec.unique)
     from kawal.ingest.delivery import read_ids
 
     return read_ids(spec.name, batch.file_name, landing)
+
+
+def _previous_batch(session: Session, spec: SourceSpec, day: date) -> IngestionBatch | None:
+    return session.scalars(
+        _kept(session, spec.name)
+        .where(IngestionBatch.business_date == day - timedelta(days=1))
+        .order_by(IngestionBatch.id.desc())
+    ).first()
+
+
+def _previous_day_staged(session: Session, spec: SourceSpec, day: date, landing: Path) -> Path | None:
+    """The previous day's kept delivery's staged rows, when they check out (kawal.ingest.staged)."""
+    import json
+
+    from kawal.ingest.staged import verified_staged
+
+    batch = _previous_batch(session, spec, day)
+    if batch is None or not (landing / batch.file_name).is_file():
+        return None
+    return verified_staged(spec.name, batch.checksum_sha256, json.loads(batch.validation or "{}").get("staged"))
 
 
 def run_delivery_checks(
@@ -187,11 +207,34 @@ def run_delivery_checks(
     rows: pd.DataFrame,
     landing: Path,
     settings: DataCheckSettings,
-    latest: datetime | None = None,
+    streamed: StreamedDelivery | None = None,
 ) -> list[Finding]:
+    """``streamed``: a delivery read by the stream (kawal.ingest.stream); ``rows`` then holds no
+    column, and its ids and latest event come from the stream (ids compared in DuckDB)."""
+    if streamed is None:
+        repeats = ids_already_delivered(session, spec, day, rows, previous_day_ids(session, spec, day, landing))
+    else:
+        repeats = streamed_ids_already_delivered(session, spec, day, streamed, landing)
     return [
         same_file_as_other_day(session, spec, day, checksum, len(rows)),
-        ids_already_delivered(session, spec, day, rows, previous_day_ids(session, spec, day, landing)),
+        repeats,
         volume_against_history(session, spec, day, len(rows), settings),
-        covers_the_day(spec, day, rows, settings, latest),
+        covers_the_day(spec, day, rows, settings, streamed.latest if streamed is not None else None),
     ]
+
+
+def streamed_ids_already_delivered(
+    session: Session, spec: SourceSpec, day: date, streamed: StreamedDelivery, landing: Path
+) -> Finding:
+    if not (spec.unique and spec.ids_unique_across_days):
+        return Finding("ids_already_delivered", True, "ids of this source repeat by nature (a snapshot)")
+    previous = _previous_day_staged(session, spec, day, landing)
+    if previous is None:
+        ids = previous_day_ids(session, spec, day, landing)
+        if ids is None:
+            return Finding("ids_already_delivered", True, "no delivery for the previous day to compare with")
+        import pyarrow as pa
+
+        previous = ids if isinstance(ids, pa.Array) else pa.array(ids, type=pa.string())
+    n, first = streamed.repeated_ids(spec.unique, previous)
+    return _repeats_finding(spec, day, n, None if first is None else first + 2)

@@ -86,11 +86,35 @@ class StreamedDelivery:
     n_rows: int
     latest: datetime | None  # the day's last event (site time); None for a source without timestamps
     staged_tmp: Path
-    ids: pd.DataFrame = field(repr=False)  # the id column only (Arrow-backed), index = row position
+    rows: pd.DataFrame = field(repr=False)  # no column, one index entry per row: what len() checks read
     suites: list[Any] = field(default_factory=list, repr=False)  # GX's result per chunk of rows
 
     def __len__(self) -> int:
         return self.n_rows
+
+    def repeated_ids(self, column: str, previous: Path | Any) -> tuple[int, int | None]:
+        """(how many, the first row's 0-based position) of this day's ``column`` values found in the
+        previous day's: ``previous`` is its staged file, or its ids as an Arrow array. In DuckDB
+        under its memory limit (a hash join spills to disk): no id of either day is held in Python."""
+        from kawal.kpis.day import connect
+
+        con = connect()
+        col = '"' + column.replace('"', '""') + '"'
+        if isinstance(previous, Path):
+            before, params = "read_parquet(?)", [str(previous)]
+        else:
+            con.register("previous_ids", __import__("pyarrow").table({column: previous}))
+            before, params = "previous_ids", []
+        try:
+            ((n, first),) = con.execute(
+                f"SELECT count(*), min(t.file_row_number) FROM read_parquet(?, file_row_number = true) t "  # noqa: S608 - a layout column
+                f"WHERE t.{col} IN (SELECT {col} FROM {before})",
+                [str(self.staged_tmp), *params],
+            ).fetchall()
+        finally:
+            if not isinstance(previous, Path):
+                con.unregister("previous_ids")
+        return int(n), (int(first) if first is not None else None)
 
     def keep(self) -> Path:
         """Move the staged rows to their key's name (the delivery passed every check)."""
@@ -165,7 +189,8 @@ def _stream(
     tmp = staged_path(spec.name, "streaming").with_name(f".{path.name}.{os.getpid()}.streaming.parquet")
     tmp.parent.mkdir(parents=True, exist_ok=True)
     writer = None
-    n_rows, latest, ids = 0, None, []
+    n_rows, latest = 0, None
+    stream = None
     pending: list[pd.DataFrame] = []  # typed rows not yet validated by GX
     suites: list[Any] = []
     try:
@@ -193,8 +218,6 @@ def _stream(
                 writer = pq.ParquetWriter(tmp, table.schema, compression="lz4")
             else:
                 table = table.cast(writer.schema)
-            if spec.unique:
-                ids.extend(table.column(spec.unique).cast(pa.large_string()).chunks)
             writer.write_table(table, row_group_size=1 << 20)
             n_rows += len(frame)
             pending.append(typed)
@@ -209,6 +232,12 @@ def _stream(
             raise SourceFileError(path, "changed while it was read")
     except (pa.ArrowException, SourceFileError, ValueError, OSError):
         return _drop(writer, tmp, reader_file)
+    except BaseException:  # a bug, not bad input: the reader closed before the error goes on
+        _drop(writer, tmp, reader_file)
+        raise
+    finally:
+        if stream is not None:
+            stream.close()
     if writer is None or n_rows == 0:  # header only: the whole-file route words it
         tmp.unlink(missing_ok=True)
         return None
@@ -216,14 +245,12 @@ def _stream(
 
     writer.add_key_value_metadata({KEY: checksum, "kawal.source": spec.name})  # known once the bytes are read
     writer.close()
-    id_frame = pd.DataFrame(index=pd.RangeIndex(n_rows))
-    if spec.unique:
-        id_array = pa.chunked_array(ids, type=pa.large_string())
-        if not _unique(tmp, spec.unique, n_rows):
-            tmp.unlink(missing_ok=True)
-            return None
-        id_frame[spec.unique] = pd.Series(id_array, dtype=pd.ArrowDtype(pa.large_string()), index=id_frame.index)
-    return StreamedDelivery(spec.name, path, checksum, n_rows, latest, tmp, id_frame, suites)
+    if spec.unique and not _unique(tmp, spec.unique, n_rows):  # the whole-file route names the repeat
+        tmp.unlink(missing_ok=True)
+        return None
+    return StreamedDelivery(
+        spec.name, path, checksum, n_rows, latest, tmp, pd.DataFrame(index=pd.RangeIndex(n_rows)), suites
+    )
 
 
 def _drop(writer: Any, tmp: Path, reader_file: _HashingReader) -> None:

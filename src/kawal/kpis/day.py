@@ -46,7 +46,11 @@ def connect() -> Any:
     if con is None or _LOCAL.pid != os.getpid():
         import duckdb
 
-        con = duckdb.connect(config={"threads": 1, "memory_limit": MEMORY_LIMIT})
+        from kawal.settings import kawal_home
+
+        spill = kawal_home() / "tmp" / "duckdb"  # where a join or a distinct count beyond the limit spills
+        spill.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(config={"threads": 1, "memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
         _LOCAL.con, _LOCAL.pid = con, os.getpid()
     return con
 

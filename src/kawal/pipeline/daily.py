@@ -73,7 +73,7 @@ def ingest_source_day(
         if streamed is None:
             found, rows = locate_and_read(source, day, landing)  # through the source's mapping, if any
         else:
-            found, rows = DayFile(streamed.path, streamed.checksum_sha256), streamed.ids
+            found, rows = DayFile(streamed.path, streamed.checksum_sha256), streamed.rows
     except SourceFileError as exc:
         path = Path(exc.path)
         delivered = path.is_file() and path.is_relative_to(landing)
@@ -134,7 +134,7 @@ def _validate_and_record(  # type: ignore[no-untyped-def]
             rows,
             landing,
             register.procedure.data_checks,
-            streamed.latest if streamed is not None else None,
+            streamed,
         )
         validation: dict = {"stage": "validate", "suite": suite.summary(), "checks": [f.as_dict() for f in findings]}
         failed = [f for f in findings if not f.ok]
