@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,6 +82,7 @@ def main() -> int:
     figures["generate_s"] = round(generated, 1)
     figures["per_day_s"] = round(figures["backfill"]["wall_s"] / args.days, 2)
     figures["load_average_after"] = os.getloadavg()
+    figures["measured_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")  # bench/run.py shows it
     out = REPO / "bench" / "results" / "backfill.json"
     out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(figures, indent=2))
