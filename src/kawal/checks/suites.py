@@ -241,9 +241,27 @@ def merged(results: list[SuiteResult]) -> SuiteResult:
 
 
 def build_data_docs() -> Path:
-    """Render Data Docs (suites and every stored validation result) into ``$KAWAL_HOME/gx-docs``."""
+    """Render Data Docs into ``$KAWAL_HOME/gx-docs``: the pages of the validation results stored
+    since the last build, and the index of them all. Rendering every result again on every run
+    grows with history (a year: hundreds of pages a day, issue #21); a results list beside the
+    pages (``.kawal-rendered.json``) says which are done. The first build, or one after the docs
+    folder was removed, renders everything (the suites' pages too)."""
+    done_file = data_docs_dir() / ".kawal-rendered.json"
     with gx_context() as ctx:
-        ctx.build_data_docs()
+        keys = ctx.validation_results_store.list_keys()
+        done = None
+        if done_file.is_file() and (data_docs_dir() / "index.html").is_file():
+            with contextlib.suppress(ValueError):
+                done = set(json.loads(done_file.read_text(encoding="utf-8")))
+        if done is None:
+            ctx.build_data_docs()
+        else:
+            new = [k for k in keys if repr(k.to_tuple()) not in done]
+            if new:
+                ctx.build_data_docs(resource_identifiers=new)
+        tmp = done_file.with_name(done_file.name + ".tmp")
+        tmp.write_text(json.dumps(sorted(repr(k.to_tuple()) for k in keys)), encoding="utf-8")
+        os.replace(tmp, done_file)
     index = data_docs_dir() / "index.html"
     log.info("Data Docs: %s", index)
     return index
