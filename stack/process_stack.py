@@ -67,6 +67,10 @@ class Service:
     popen: subprocess.Popen[bytes] | None = None
 
 
+#: seconds between SIGTERMs to a service that has not ended (see ProcessStack._terminate)
+SIGTERM_REPEAT_S = 20.0
+
+
 @dataclass
 class ProcessStack:
     """Start with :meth:`up`, stop with :meth:`down` (always, in a ``finally``)."""
@@ -95,6 +99,7 @@ class ProcessStack:
         #: What a service that would not stop was doing (its threads' stacks, its database sessions),
         #: filled by down() for the reader of a failed stop.
         self.stop_report: dict[str, str] = {}
+        self.sigterm_repeats: dict[str, int] = {}  # services that needed SIGTERM more than once
 
     # ------------------------------------------------------------------ configuration
     @property
@@ -294,10 +299,7 @@ class ProcessStack:
             s = by_name.get(name)
             if s is None or s.popen is None:
                 continue
-            _signal_group(s.popen.pid, signal.SIGTERM)
-            try:
-                s.popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
+            if not self._terminate(s, timeout):
                 killed.append(name)
                 self.stop_report[name] = self._why_stuck(s)
             # Whatever the leader left behind in its group (a pool process, a log server) goes too.
@@ -312,6 +314,26 @@ class ProcessStack:
         self._drop_databases()
         self._clear_broker()
         return killed
+
+    def _terminate(self, s: Service, timeout: float) -> bool:
+        """SIGTERM, repeated every :data:`SIGTERM_REPEAT_S` until ``timeout``; True once it has ended.
+
+        Airflow 3.3's dag-processor exits from its SIGTERM handler with ``sys.exit``; once in CI
+        (2026-12-01 16:02) it logged "Exiting gracefully upon receiving signal 15" and went on parsing
+        for 90 s: the SystemExit was swallowed wherever the main thread was. A second SIGTERM runs the
+        handler again — still a graceful stop, which is what a service manager's repeated stop does;
+        only a process that outlasts ``timeout`` is killed (and diagnosed)."""
+        assert s.popen is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            _signal_group(s.popen.pid, signal.SIGTERM)
+            try:
+                s.popen.wait(timeout=max(0.0, min(SIGTERM_REPEAT_S, deadline - time.monotonic())))
+                return True
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= deadline:
+                    return False
+                self.sigterm_repeats[s.name] = self.sigterm_repeats.get(s.name, 0) + 1
 
     def _why_stuck(self, s: Service) -> str:
         """Where a process that ignored SIGTERM is: its database sessions, then every thread's stack
