@@ -175,7 +175,7 @@ class RowsLayout:
     @property
     def calls(self) -> str:
         """Interactions each row stands for: 1 for call-level data, n for an interval aggregate."""
-        return _col("calls") if "calls" in self.names else "1.0"
+        return quoted("calls") if "calls" in self.names else "1.0"
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,8 @@ class Aggregate:
     denominator: str
 
 
-def _col(name: str) -> str:
+def quoted(name: str) -> str:
+    """A column name as a SQL identifier (double-quoted, quotes doubled)."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -205,7 +206,7 @@ def _atom(c: Condition, layout: RowsLayout) -> str:
     negated = c.op in ("!=", "not_in")
     if not values:
         return "TRUE" if negated else "FALSE"
-    col = _col(c.column)
+    col = quoted(c.column)
     if c.op in ("in", "not_in", "==", "!="):
         test = f"{col} IN ({', '.join(_literal(v) for v in values)})"
         return f"coalesce(NOT ({test}), TRUE)" if negated else f"coalesce({test}, FALSE)"
@@ -293,13 +294,13 @@ def abandon_rate(p: AbandonRateParams, rows: RowsLayout) -> Aggregate:
 def ratio_of_sums(p: RatioParams, rows: RowsLayout) -> Aggregate:
     """Σ numerator column / Σ denominator column (e.g. filled seats / required seats)."""
     w = where_sql(p.where, rows)
-    return Aggregate(_sum(_col(p.numerator), w), _sum(_col(p.denominator), w))
+    return Aggregate(_sum(quoted(p.numerator), w), _sum(quoted(p.denominator), w))
 
 
 def mean(p: MeanParams, rows: RowsLayout) -> Aggregate:
     """Σ column / number of rows (e.g. mean test score)."""
     w = where_sql(p.where, rows)
-    return Aggregate(_sum(_col(p.column), w), _count(w))
+    return Aggregate(_sum(quoted(p.column), w), _count(w))
 
 
 def share(p: ShareParams, rows: RowsLayout) -> Aggregate:
@@ -311,15 +312,15 @@ def share(p: ShareParams, rows: RowsLayout) -> Aggregate:
 def availability(p: AvailabilityParams, rows: RowsLayout) -> Aggregate:
     """(Σ scheduled − Σ downtime) / Σ scheduled service time."""
     w = where_sql(p.where, rows)
-    scheduled = _sum(_col(p.scheduled), w)
-    return Aggregate(f"({scheduled} - {_sum(_col(p.downtime), w)})", scheduled)
+    scheduled = _sum(quoted(p.scheduled), w)
+    return Aggregate(f"({scheduled} - {_sum(quoted(p.downtime), w)})", scheduled)
 
 
 def attrition_rate(p: AttritionParams, rows: RowsLayout) -> Aggregate:
     """Leavers / headcount. Headcount is a *stock*: over a period the denominator is the average
     daily headcount, not the sum (see :attr:`FormulaKind.stock_denominator`)."""
     w = where_sql(p.where, rows)
-    return Aggregate(_sum(_col(p.leavers), w), _sum(_col(p.headcount), w))
+    return Aggregate(_sum(quoted(p.leavers), w), _sum(quoted(p.headcount), w))
 
 
 @dataclass(frozen=True)

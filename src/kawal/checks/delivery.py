@@ -161,42 +161,45 @@ def covers_the_day(
     return Finding("freshness", True, f"last event {latest:%H:%M %Z}")
 
 
-def previous_day_ids(session: Session, spec: SourceSpec, day: date, landing: Path) -> pd.Series | pa.Array | None:
-    """Ids of the previous day's kept delivery (None when there is none): from its staged rows when
-    they check out (kawal.ingest.staged), else read from its landing file."""
+def previous_delivery(
+    session: Session, spec: SourceSpec, day: date, landing: Path
+) -> tuple[IngestionBatch, Path | None] | None:
+    """The previous day's kept delivery of an event source whose ids must not repeat across days,
+    and its staged rows when they check out (kawal.ingest.staged); None when there is none."""
     if not (spec.unique and spec.ids_unique_across_days):
         return None
-    batch = _previous_batch(session, spec, day)
-    if batch is None or not (landing / batch.file_name).is_file():
-        return None
-    from kawal.ingest.staged import read_staged_column
-
-    staged = _previous_day_staged(session, spec, day, landing)
-    if staged is not None:  # the one column of yesterday's staged rows: its export is not parsed again
-        return read_staged_column(staged, spec.unique)
-    from kawal.ingest.delivery import read_ids
-
-    return read_ids(spec.name, batch.file_name, landing)
-
-
-def _previous_batch(session: Session, spec: SourceSpec, day: date) -> IngestionBatch | None:
-    return session.scalars(
+    batch = session.scalars(
         _kept(session, spec.name)
         .where(IngestionBatch.business_date == day - timedelta(days=1))
         .order_by(IngestionBatch.id.desc())
     ).first()
-
-
-def _previous_day_staged(session: Session, spec: SourceSpec, day: date, landing: Path) -> Path | None:
-    """The previous day's kept delivery's staged rows, when they check out (kawal.ingest.staged)."""
+    if batch is None or not (landing / batch.file_name).is_file():
+        return None
     import json
 
     from kawal.ingest.staged import verified_staged
 
-    batch = _previous_batch(session, spec, day)
-    if batch is None or not (landing / batch.file_name).is_file():
-        return None
-    return verified_staged(spec.name, batch.checksum_sha256, json.loads(batch.validation or "{}").get("staged"))
+    info = json.loads(batch.validation or "{}").get("staged")
+    return batch, verified_staged(spec.name, batch.checksum_sha256, info)
+
+
+def previous_day_ids(session: Session, spec: SourceSpec, day: date, landing: Path) -> pd.Series | pa.Array | None:
+    """Ids of the previous day's kept delivery (None when there is none): from its staged rows when
+    they check out, else read from its landing file."""
+    found = previous_delivery(session, spec, day, landing)
+    return None if found is None else _ids_of(spec, found, landing)
+
+
+def _ids_of(spec: SourceSpec, found: tuple[IngestionBatch, Path | None], landing: Path) -> pd.Series | pa.Array:
+    batch, staged = found
+    assert spec.unique is not None
+    if staged is not None:  # the one column of yesterday's staged rows: its export is not parsed again
+        from kawal.ingest.staged import read_staged_column
+
+        return read_staged_column(staged, spec.unique)
+    from kawal.ingest.delivery import read_ids
+
+    return read_ids(spec.name, batch.file_name, landing)
 
 
 def run_delivery_checks(
@@ -228,13 +231,14 @@ def streamed_ids_already_delivered(
 ) -> Finding:
     if not (spec.unique and spec.ids_unique_across_days):
         return Finding("ids_already_delivered", True, "ids of this source repeat by nature (a snapshot)")
-    previous = _previous_day_staged(session, spec, day, landing)
+    found = previous_delivery(session, spec, day, landing)
+    if found is None:
+        return Finding("ids_already_delivered", True, "no delivery for the previous day to compare with")
+    previous: Path | pa.Array | None = found[1]  # its staged file: DuckDB reads the ids itself
     if previous is None:
-        ids = previous_day_ids(session, spec, day, landing)
-        if ids is None:
-            return Finding("ids_already_delivered", True, "no delivery for the previous day to compare with")
         import pyarrow as pa
 
+        ids = _ids_of(spec, found, landing)
         previous = ids if isinstance(ids, pa.Array) else pa.array(ids, type=pa.string())
     n, first = streamed.repeated_ids(spec.unique, previous)
     return _repeats_finding(spec, day, n, None if first is None else first + 2)

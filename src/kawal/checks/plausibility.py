@@ -46,7 +46,7 @@ class InteractionCounts:
 def interaction_counts(rows: pd.DataFrame, short_abandon_s: float = 5.0) -> InteractionCounts:
     """The counts, weighted by ``calls``, by the same SQL predicates the KPIs use (kawal.formulas)."""
     from kawal.formulas import ABANDONED, ANSWERED, RowsLayout, short_abandon_sql
-    from kawal.kpis.day import aggregate
+    from kawal.rows_sql import aggregate
 
     def build(layout: RowsLayout) -> list[str]:
         short = short_abandon_sql(short_abandon_s, layout)

@@ -45,24 +45,33 @@ def redacted(value: str) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def _read_csv_strings_arrow(path: Path, delimiter: str, encoding: str) -> pd.DataFrame | None:
-    """The same frame as pandas' reader below, read by pyarrow's multi-threaded CSV reader (a 1M-row
-    day in a fraction of the time and memory); None when the file is anything but plain: then the
-    pandas reader reads it and words any problem exactly as before (the bad-input corpus)."""
+def plain_header(path: Path, delimiter: str = ",", encoding: str = "utf-8-sig") -> list[str] | None:
+    """The file's header when pyarrow may read the file as pandas would: readable text, every name
+    present and distinct (pandas renames empty and repeated names, "Unnamed: 2", "a.1": such files
+    are left to it); None otherwise."""
     import csv
 
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    if encoding.lower().replace("_", "-") not in ("utf-8", "utf-8-sig", "utf8"):
-        return None
     try:
         with path.open(encoding=encoding, newline="") as fh:
             header = next(csv.reader(fh, delimiter=delimiter), None)
     except (UnicodeDecodeError, csv.Error, OSError):
         return None
-    # pandas renames empty and repeated header names ("Unnamed: 2", "a.1"): leave those files to it
     if not header or len(set(header)) != len(header) or any(not name for name in header):
+        return None
+    return header
+
+
+def _read_csv_strings_arrow(path: Path, delimiter: str, encoding: str) -> pd.DataFrame | None:
+    """The same frame as pandas' reader below, read by pyarrow's multi-threaded CSV reader (a 1M-row
+    day in a fraction of the time and memory); None when the file is anything but plain: then the
+    pandas reader reads it and words any problem exactly as before (the bad-input corpus)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if encoding.lower().replace("_", "-") not in ("utf-8", "utf-8-sig", "utf8"):
+        return None
+    header = plain_header(path, delimiter, encoding)
+    if header is None:
         return None
     try:
         table = pacsv.read_csv(

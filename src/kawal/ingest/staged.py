@@ -76,16 +76,17 @@ def verified_staged(source: str, delivery_sha256: str, expected: dict[str, Any] 
         return None
     import duckdb
 
-    con = duckdb.connect(config={"threads": 1})
+    from kawal.rows_sql import connect
+
     try:
-        found = con.execute(
-            "SELECT value FROM parquet_kv_metadata(?) WHERE key = ?", [str(path), KEY.encode()]
-        ).fetchone()
+        found = (
+            connect()
+            .execute("SELECT value FROM parquet_kv_metadata(?) WHERE key = ?", [str(path), KEY.encode()])
+            .fetchall()
+        )
     except duckdb.Error:
         return None
-    finally:
-        con.close()
-    if found is None or bytes(found[0]).decode() != delivery_sha256:
+    if not found or bytes(found[0][0]).decode() != delivery_sha256:
         return None
     return path
 

@@ -36,6 +36,8 @@ from kawal.sources import SourceSpec
 if TYPE_CHECKING:
     import pandas as pd
 
+    from kawal.ingest.staged import StagedFile
+
 #: deliveries of this size and more stream (smaller ones are read whole: as fast, simpler)
 STREAM_FROM_BYTES = int(os.environ.get("KAWAL_STREAM_FROM_BYTES", 32 << 20))
 #: bytes of CSV per record batch (pyarrow's block size)
@@ -96,10 +98,11 @@ class StreamedDelivery:
         """(how many, the first row's 0-based position) of this day's ``column`` values found in the
         previous day's: ``previous`` is its staged file, or its ids as an Arrow array. In DuckDB
         under its memory limit (a hash join spills to disk): no id of either day is held in Python."""
-        from kawal.kpis.day import connect
+        from kawal.formulas import quoted
+        from kawal.rows_sql import connect
 
         con = connect()
-        col = '"' + column.replace('"', '""') + '"'
+        col = quoted(column)
         if isinstance(previous, Path):
             before, params = "read_parquet(?)", [str(previous)]
         else:
@@ -116,30 +119,18 @@ class StreamedDelivery:
                 con.unregister("previous_ids")
         return int(n), (int(first) if first is not None else None)
 
-    def keep(self) -> Path:
+    def keep(self) -> StagedFile:
         """Move the staged rows to their key's name (the delivery passed every check)."""
-        from kawal.ingest.staged import staged_path
+        from kawal.ingest.delivery import sha256_of
+        from kawal.ingest.staged import StagedFile, staged_path
 
         final = staged_path(self.source, self.checksum_sha256)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.staged_tmp, final)
-        return final
+        return StagedFile(final, sha256_of(final), self.n_rows)
 
     def discard(self) -> None:
         self.staged_tmp.unlink(missing_ok=True)
-
-
-def _plain_header(path: Path) -> list[str] | None:
-    import csv
-
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            header = next(csv.reader(fh), None)
-    except (UnicodeDecodeError, csv.Error, OSError):
-        return None
-    if not header or len(set(header)) != len(header) or any(not name for name in header):
-        return None
-    return header
 
 
 def stream_delivery(
@@ -155,7 +146,9 @@ def stream_delivery(
             return None
     except OSError:
         return None
-    header = _plain_header(path)
+    from kawal.ingest.readers import plain_header
+
+    header = plain_header(path)
     if header is None or any(c not in header for c in spec.required_columns):
         return None
     try:
@@ -262,10 +255,11 @@ def _drop(writer: Any, tmp: Path, reader_file: _HashingReader) -> None:
 
 
 def _unique(path: Path, column: str, n_rows: int) -> bool:
-    from kawal.kpis.day import connect
+    from kawal.formulas import quoted
+    from kawal.rows_sql import connect
 
-    con = connect()
-    ((distinct,),) = con.execute(f'SELECT count(DISTINCT "{column}") FROM read_parquet(?)', [str(path)]).fetchall()  # noqa: S608 - a layout column
+    query = f"SELECT count(DISTINCT {quoted(column)}) FROM read_parquet(?)"  # noqa: S608 - a layout column
+    ((distinct,),) = connect().execute(query, [str(path)]).fetchall()
     return int(distinct) == n_rows
 
 

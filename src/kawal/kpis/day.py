@@ -1,21 +1,15 @@
 """A source's KPIs for one day: the overall value and one per breakdown (pure; no store).
 
-One DuckDB query per source computes every KPI of it, overall and per breakdown (``GROUPING
-SETS``), each KPI's numerator and denominator an aggregate with its own filter (the SQL of
-:mod:`kawal.formulas`). The rows are a day's staged Parquet file (the daily DAG's compute task,
-which so imports neither pandas nor GX) or an Arrow table / pandas frame in memory (``kawal
-sources check``, tests). DuckDB runs on one thread with a memory limit: floating-point sums added
-in one fixed order give the same value bit for bit on every re-run (the upsert writes nothing when
-nothing changed), and a day of ten million rows spills to disk instead of growing the process.
+One DuckDB query per source (:mod:`kawal.rows_sql`) computes every KPI of it, overall and per
+breakdown (``GROUPING SETS``), each KPI's numerator and denominator an aggregate with its own filter
+(the SQL of :mod:`kawal.formulas`). The rows are a day's staged Parquet file (the daily DAG's
+compute task, which so imports neither pandas nor GX) or an Arrow table / pandas frame in memory
+(``kawal sources check``, tests).
 """
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kawal.kpis.values import KpiValueRow
@@ -26,53 +20,6 @@ if TYPE_CHECKING:
 
 #: the scope of a KPI's overall value; a breakdown's scope is ``column=value``
 OVERALL = "all"
-
-#: DuckDB's memory for one day's aggregate (it spills beyond it); the process stays under ~1 GB
-MEMORY_LIMIT = "512MB"
-
-#: _SQL: every query here is built from the register (columns ``kawal rules check`` checked against
-#: the source, identifiers double-quoted, values single-quoted with quotes doubled:
-#: kawal.formulas), never from a delivery's cells: no data reaches the SQL text.
-_NUMERIC = ("DOUBLE", "FLOAT", "REAL", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "DECIMAL")
-
-
-_LOCAL = threading.local()
-
-
-def connect() -> Any:
-    """This thread's DuckDB connection (opening one costs ~25 ms: a month of test days or a year's
-    backfill in one process opens it once). A forked process opens its own."""
-    con = getattr(_LOCAL, "con", None)
-    if con is None or _LOCAL.pid != os.getpid():
-        import duckdb
-
-        from kawal.settings import kawal_home
-
-        spill = kawal_home() / "tmp" / "duckdb"  # where a join or a distinct count beyond the limit spills
-        spill.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(config={"threads": 1, "memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
-        _LOCAL.con, _LOCAL.pid = con, os.getpid()
-    return con
-
-
-def _layout(relation: Any) -> RowsLayout:
-    from kawal.formulas import RowsLayout
-
-    names = list(relation.columns)
-    numeric = {n for n, t in zip(names, relation.types, strict=True) if str(t).upper().startswith(_NUMERIC)}
-    return RowsLayout(frozenset(names), frozenset(numeric))
-
-
-def _relation(con: Any, rows: Any) -> Any:
-    """The rows as a DuckDB relation: a staged Parquet path, an Arrow table, or a pandas frame (its
-    NaN become NULL on the way to Arrow, as pandas' sums skip them)."""
-    if isinstance(rows, Path):
-        return con.read_parquet(str(rows))
-    import pyarrow as pa
-
-    if not isinstance(rows, pa.Table):
-        rows = pa.Table.from_pandas(rows, preserve_index=False)
-    return con.from_arrow(rows)
 
 
 def _aggregates(kpis: list[Kpi], layout: RowsLayout) -> list[tuple[str, str, str]]:
@@ -91,23 +38,23 @@ def kpi_day_rows(kpis: list[Kpi], rows: Any, day: date, batch_id: int | None) ->
 
     ``rows``: the staged Parquet file of the day (a :class:`~pathlib.Path`), an Arrow table or a
     pandas frame of the source's canonical, typed columns."""
-    from kawal.formulas import _col
+    from kawal.formulas import quoted
+    from kawal.rows_sql import connect, layout, relation
 
     out: list[KpiValueRow] = []
     if not kpis:
         return out
     con = connect()
     try:
-        relation = _relation(con, rows)
-        layout = _layout(relation)
+        rel = relation(con, rows)
         columns = sorted({c for k in kpis for c in k.breakdowns})
-        aggregates = _aggregates(kpis, layout)
-        select = [f"grouping({_col(c)}) AS g{i}, {_col(c)} AS k{i}" for i, c in enumerate(columns)]
+        aggregates = _aggregates(kpis, layout(rel))
+        select = [f"grouping({quoted(c)}) AS g{i}, {quoted(c)} AS k{i}" for i, c in enumerate(columns)]
         select += ["count(*) AS n_rows"]
         select += [f"{n} AS n{j}, {num} AS a{j}, {den} AS b{j}" for j, (n, num, den) in enumerate(aggregates)]
-        sets = ", ".join(["()"] + [f"({_col(c)})" for c in columns])
-        relation.create_view("day_rows")
-        query = f"SELECT {', '.join(select)} FROM day_rows GROUP BY GROUPING SETS ({sets})"  # noqa: S608 - see _SQL
+        sets = ", ".join(["()"] + [f"({quoted(c)})" for c in columns])
+        rel.create_view("day_rows")
+        query = f"SELECT {', '.join(select)} FROM day_rows GROUP BY GROUPING SETS ({sets})"  # noqa: S608 - see kawal.rows_sql
         result = con.execute(query).fetchall()
     finally:
         con.execute("DROP VIEW IF EXISTS day_rows")
@@ -152,26 +99,13 @@ def kpi_day_rows(kpis: list[Kpi], rows: Any, day: date, batch_id: int | None) ->
     return out
 
 
-def aggregate(rows: Any, build: Callable[[RowsLayout], list[str]]) -> list[float]:
-    """SQL aggregates over ``rows`` (a staged Parquet path, an Arrow table or a pandas frame), each
-    built from the rows' layout; one value per expression."""
-    con = connect()
-    try:
-        relation = _relation(con, rows)
-        expressions = build(_layout(relation))
-        relation.create_view("day_rows")
-        (values,) = con.execute(f"SELECT {', '.join(expressions)} FROM day_rows").fetchall()  # noqa: S608 - see _SQL
-    finally:
-        con.execute("DROP VIEW IF EXISTS day_rows")
-    return [float(v) for v in values]
-
-
 def components(kind: str, rows: Any, params: _Params) -> Components:
     """One formula kind on ``rows``: its numerator and denominator."""
     from kawal.formulas import FORMULA_KINDS, Components
+    from kawal.rows_sql import aggregate
 
-    def build(layout: RowsLayout) -> list[str]:
-        agg = FORMULA_KINDS[kind].aggregate(params, layout)
+    def build(rows_layout: RowsLayout) -> list[str]:
+        agg = FORMULA_KINDS[kind].aggregate(params, rows_layout)
         return [agg.numerator, agg.denominator]
 
     numerator, denominator = aggregate(rows, build)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from kawal.errors import KawalError, SourceFileError
 from kawal.ingest.delivery import DayFile, locate_and_read, reread, sha256_of
-from kawal.ingest.staged import staged_path, verified_staged
+from kawal.ingest.staged import StagedFile, verified_staged, write_staged
 from kawal.kpis.day import OVERALL, kpi_day_rows
 from kawal.kpis.evaluation import evaluate_row
 from kawal.kpis.month import month_coverage, month_verdict
@@ -32,7 +32,6 @@ from kawal.store.kpi_values import replace_period_values
 from kawal.store.models import KpiValue
 
 if TYPE_CHECKING:
-    import pandas as pd
     from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -142,10 +141,8 @@ def _validate_and_record(  # type: ignore[no-untyped-def]
             suite.problem() if not suite.success else (f"{failed[0].check}: {failed[0].detail}" if failed else None)
         )
         if problem is None:  # the typed rows, staged once for the compute task (kawal.ingest.staged)
-            if streamed is None:
-                validation["staged"] = _staged_record(source, found.checksum_sha256, rows, found.path)
-            else:
-                validation["staged"] = _kept_stream(streamed)
+            staged = write_staged(source, found.checksum_sha256, rows) if streamed is None else streamed.keep()
+            validation["staged"] = _staged_record(staged, found.path)
         batch = _record_batch(session, source, day, landing, found.path, found.checksum_sha256, len(rows), validation)
         if problem is not None:
             _quarantine(session, register, source, day, batch, problem)
@@ -159,29 +156,11 @@ def _validate_and_record(  # type: ignore[no-untyped-def]
     return IngestResult(batch_id, source, day.isoformat(), len(rows), new)
 
 
-def _staged_record(source: str, checksum: str, rows: pd.DataFrame, landing_file: Path) -> dict:
-    """Stage the rows; what the batch keeps of it: the staged file's SHA-256 and row count, and the
+def _staged_record(staged: StagedFile, landing_file: Path) -> dict:
+    """What the batch keeps of its staged rows: the staged file's SHA-256 and row count, and the
     landing file's size and modification time (compute re-hashes the landing file only if they moved)."""
-    from kawal.ingest.staged import write_staged
-
     stat = landing_file.stat()
-    return {
-        **write_staged(source, checksum, rows).as_dict(),
-        "landing_bytes": stat.st_size,
-        "landing_mtime_ns": stat.st_mtime_ns,
-    }
-
-
-def _kept_stream(streamed) -> dict:  # type: ignore[no-untyped-def]
-    """A streamed delivery's staged rows moved to their key's name; recorded as :func:`_staged_record`."""
-    path = streamed.keep()
-    stat = streamed.path.stat()
-    return {
-        "sha256": sha256_of(path),
-        "rows": streamed.n_rows,
-        "landing_bytes": stat.st_size,
-        "landing_mtime_ns": stat.st_mtime_ns,
-    }
+    return {**staged.as_dict(), "landing_bytes": stat.st_size, "landing_mtime_ns": stat.st_mtime_ns}
 
 
 def _landing_unchanged(path: Path, staged: dict | None) -> bool:
@@ -322,17 +301,18 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
         path = landing / batch.file_name
         validation = json.loads(batch.validation or "{}")
         info = validation.get("staged")
-        verified = path.is_file() and (_landing_unchanged(path, info) or sha256_of(path) == batch.checksum_sha256)
-        if not verified:
+        hashed = path.is_file() and not _landing_unchanged(path, info)  # it moved: the evidence hashed now
+        if not path.is_file() or (hashed and sha256_of(path) != batch.checksum_sha256):
             raise SourceFileError(path, f"changed or removed since batch {batch_id} was ingested; re-run the day")
         staged = verified_staged(batch.source, batch.checksum_sha256, info)
         if staged is None:  # removed, altered, or staged by an older Kawal: rebuilt from the evidence
-            if sha256_of(path) != batch.checksum_sha256:
+            if not hashed and sha256_of(path) != batch.checksum_sha256:
                 raise SourceFileError(path, f"changed since batch {batch_id} was ingested; re-run the day")
             rows = reread(batch.source, batch.file_name, landing, batch.business_date)
-            info = {**(info or {}), **_staged_record(batch.source, batch.checksum_sha256, rows, path)}
+            rebuilt = write_staged(batch.source, batch.checksum_sha256, rows)
+            info = {**(info or {}), **_staged_record(rebuilt, path)}
             batch.validation = json.dumps({**validation, "staged": info}, sort_keys=True, default=str)
-            staged = staged_path(batch.source, batch.checksum_sha256)
+            staged = rebuilt.path
         day = batch.business_date
         changed = _store_day_and_month(
             session, register, batch.source, kpis, day, kpi_day_rows(kpis, staged, day, batch.id)
