@@ -71,10 +71,18 @@ def _check_people(people: People, file: str, problems: list[Problem]) -> None:
 
     seen: set[str] = set()
     logins: dict[str, str] = {}
+    addresses: dict[str, str] = {}
     for person in people.people:
         if person.id in seen:
             problems.append(Problem(file, f"person {person.id!r}", "duplicate person id"))
         seen.add(person.id)
+        # one address, one person: a mail meant for one would reach the other (and a reply could not
+        # tell who answered); mailboxes are case-insensitive in practice. The address is not quoted.
+        address = person.email.strip().casefold()
+        if address in addresses and addresses[address] != person.id:
+            what = f"already the address of {addresses[address]!r}: every person needs an address of their own"
+            problems.append(Problem(file, f"person {person.id!r} field email", what))
+        addresses.setdefault(address, person.id)
         # the KPI board acts as the person of a login: one login, one person (else it would act as nobody)
         if person.login in logins and logins[person.login] != person.id:
             problems.append(
@@ -106,6 +114,43 @@ def _check_people(people: People, file: str, problems: list[Problem]) -> None:
                 problems.append(Problem(file, where, f"{pid!r} is not among the people"))
 
 
+#: Formula kinds whose value is a part of its whole (the numerator counts a subset of what the
+#: denominator counts): 0–1 before the unit's scale, whatever the data. Every other kind is bounded
+#: by its unit only (a duration is >= 0, a score 0–100, a rating 1–5, a rate of sums has no top).
+PROPORTION_KINDS = frozenset({"success_call_ratio", "service_level", "abandon_rate", "share", "availability"})
+
+
+def value_range(kpi: Kpi) -> tuple[float, float | None]:
+    """The values ``kpi`` can take: its unit's bounds, narrowed by its formula kind's range."""
+    low, high = kpi.unit.bounds
+    if kpi.formula.kind in PROPORTION_KINDS:
+        scale = kpi.unit.scale
+        low, high = max(low, 0.0), min(high, scale) if high is not None else scale
+    return low, high
+
+
+def _range_text(low: float, high: float | None) -> str:
+    return f"{low:g}–{high:g}" if high is not None else f">= {low:g}"
+
+
+def _reach_problem(kpi: Kpi, name: str, value: float) -> str | None:
+    """Why a target (or warning) of ``value`` can never decide anything, or None. A target is met by
+    a value on its good side or equal (kawal.kpis.evaluation): ``≥ low`` is met by every value, ``≥``
+    above the top by none (and the mirror for lower_is_better)."""
+    low, high = value_range(kpi)
+    higher = kpi.direction is Direction.higher_is_better
+    sign = "≥" if higher else "≤"
+    gives = f"{kpi.formula.kind} in unit {kpi.unit} gives values in {_range_text(low, high)}"
+    unreachable = value > high if higher and high is not None else (not higher and value < low)
+    if name == "warning":
+        # a warning no value reaches: no day is ever "met", every good day is "at risk"
+        return f"no value reaches warning {sign} {value:g}: {gives}" if unreachable else None
+    if unreachable:
+        return f"target {sign} {value:g} is never met: {gives}"
+    always = value <= low if higher else (high is not None and value >= high)
+    return f"target {sign} {value:g} is always met: {gives}" if always else None
+
+
 def _check_target(kpi: Kpi, target: float, warning: float | None, file: str, where: str) -> list[Problem]:
     out = []
     low, high = kpi.unit.bounds
@@ -113,7 +158,7 @@ def _check_target(kpi: Kpi, target: float, warning: float | None, file: str, whe
         if value is None:
             continue
         if value < low or (high is not None and value > high):
-            rng = f"{low:g}–{high:g}" if high is not None else f">= {low:g}"
+            rng = _range_text(low, high)
             out.append(
                 Problem(
                     file,
@@ -121,6 +166,8 @@ def _check_target(kpi: Kpi, target: float, warning: float | None, file: str, whe
                     f"{value:g} is outside the range of unit {kpi.unit} ({rng})",
                 )
             )
+        elif (why := _reach_problem(kpi, name, value)) is not None:
+            out.append(Problem(file, f"{where} field {name}", why))
     if warning is not None:
         higher = kpi.direction is Direction.higher_is_better
         if (higher and warning <= target) or (not higher and warning >= target):
@@ -338,13 +385,11 @@ def check_register(directory: Path | None = None) -> tuple[Register | None, list
                 revisions.append(rev)
         _check_revisions(revisions, kpis, people, rfile, problems)
 
-    from kawal.register.procedure import Procedure, load_procedure
+    from kawal.register.procedure import Procedure, check_procedure
 
-    procedure = Procedure()
-    try:
-        procedure = load_procedure(directory)
-    except KawalError as exc:
-        problems.append(Problem(_shown(directory / "procedure.yaml"), "(file)", _one_line(str(exc).split(": ", 1)[-1])))
+    checked, procedure_problems = check_procedure(directory)
+    procedure = checked or Procedure()
+    problems.extend(Problem(_shown(directory / "procedure.yaml"), where, what) for where, what in procedure_problems)
     from kawal.site import SITE_FILE, Site, load_site
 
     site, sfile = Site(), _shown(directory / SITE_FILE)

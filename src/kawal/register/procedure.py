@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -60,16 +62,107 @@ class Procedure(BaseModel):
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
 
 
-def load_procedure(directory: Path) -> Procedure:
-    """``procedure.yaml`` of the register folder; defaults when the file is absent."""
-    from kawal.config import load_yaml_mapping, schema_problems
+#: Airflow's rule for a connection id (airflow.utils.helpers.validate_key): letters, digits, _ . -
+_CONN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,250}$")
+
+
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the base of the links in mails, or None. Only an absolute http(s) URL:
+    a mail has no page a relative link could resolve against, and any other scheme (``javascript:``,
+    ``data:``, ``file:``) would run or open something other than the board when clicked."""
+    if any(not c.isprintable() or c.isspace() for c in url):
+        return "contains white space or a control character"
+    parts = urlsplit(url)
+    example = "an absolute http or https URL (e.g. https://airflow.example/kawal)"
+    if not parts.scheme:
+        return f"must be {example}: a mail has no page a relative link could resolve against"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"scheme {parts.scheme!r} is not allowed: {example}"
+    if not parts.hostname:
+        return f"names no host: {example}"
+    if "@" in parts.netloc:
+        return "carries a user name or password: mails are read by many people"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "has a query or fragment: Kawal appends /defects/<ticket> to it"
+    return None
+
+
+def procedure_problems(procedure: Procedure) -> list[tuple[str, str]]:
+    """``(where, what)`` for settings that parse but cannot work (issue #17): a repeat rule that can
+    never fire, severity tiers out of order, no SMTP connection, a link base that is not http(s)."""
+    out: list[tuple[str, str]] = []
+    repeat = procedure.defects.repeat_rule
+    if repeat.breaches > repeat.periods:
+        out.append(
+            (
+                "defects.repeat_rule field breaches",
+                f"{repeat.breaches} breaches can never occur within {repeat.periods} periods (one value a period): "
+                "breaches must be at most periods",
+            )
+        )
+    severity = procedure.defects.severity
+    # tickets.severity tests critical first: a critical tier at or below the major one leaves no major band
+    for field, major in (("gap", severity.major_gap), ("occurrences", severity.major_occurrences)):
+        critical = getattr(severity, f"critical_{field}")
+        if critical <= major:
+            out.append(
+                (
+                    f"defects.severity field critical_{field}",
+                    f"{critical:g} is not above major_{field} {major:g}: the thresholds are out of order "
+                    "(minor < major < critical), no defect could be major",
+                )
+            )
+    notifications = procedure.notifications
+    if not notifications.smtp_conn_id.strip():
+        out.append(
+            (
+                "notifications field smtp_conn_id",
+                "is empty: name the Airflow SMTP connection notifications go through (e.g. smtp_default)",
+            )
+        )
+    elif not _CONN_ID.match(notifications.smtp_conn_id):
+        out.append(
+            (
+                "notifications field smtp_conn_id",
+                f"{notifications.smtp_conn_id!r} is not an Airflow connection id (letters, digits, _ . - only)",
+            )
+        )
+    if notifications.ui_base_url is not None and (why := _url_problem(notifications.ui_base_url)):
+        out.append(("notifications field ui_base_url", why))
+    return out
+
+
+def check_procedure(directory: Path) -> tuple[Procedure | None, list[tuple[str, str]]]:
+    """``procedure.yaml`` of the register folder (defaults when the file is absent) and every problem
+    as ``(where, what)``: where is the section and the field; the procedure is None when there are any."""
+    from kawal.config import ConfigError, load_yaml_mapping, schema_problems
 
     path = directory / "procedure.yaml"
     if not path.is_file():
-        return Procedure()
-    data = load_yaml_mapping(path, "procedure.yaml")  # ConfigError: one line naming the file and line
+        return Procedure(), []
     try:
-        return Procedure.model_validate(data)
+        data = load_yaml_mapping(path, "procedure.yaml")
+    except ConfigError as exc:  # not YAML, or not a mapping: the line (and line number) it names
+        return None, [(exc.where, exc.what)]
+    try:
+        procedure = Procedure.model_validate(data)
     except ValidationError as exc:
-        field, what = next(schema_problems(exc))
-        raise KawalError(f"{path}: field {field}: {what}") from None
+        problems = []
+        for field, what in schema_problems(exc):
+            section, _, name = field.rpartition(".")
+            problems.append((f"{section} field {name}" if section else f"field {name}", what))
+        return None, problems
+    problems = procedure_problems(procedure)
+    return (None, problems) if problems else (procedure, [])
+
+
+def load_procedure(directory: Path) -> Procedure:
+    """``procedure.yaml`` of the register folder; defaults when the file is absent; a
+    :class:`KawalError` naming the file, section and field of its first problem."""
+    from kawal.config import shown_path
+
+    procedure, problems = check_procedure(directory)
+    if procedure is None:
+        where, what = problems[0]
+        raise KawalError(f"{shown_path(directory / 'procedure.yaml')}: {where}: {what}")
+    return procedure
