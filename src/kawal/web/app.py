@@ -19,7 +19,9 @@ from fastapi import BackgroundTasks, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kawal.config import one_line
 from kawal.errors import KawalError
 from kawal.web import auth, views
 from kawal.web.i18n import DEFAULT_LANG, LANGS, locale, words
@@ -38,6 +40,35 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",  # KPI data and tickets are not for shared caches
 }
+#: The largest id a ticket can have: ``defect_ticket.id`` is an INTEGER (32-bit signed on PostgreSQL).
+#: A larger one cannot exist; asking the database for it would fail (issue #17: HTTP 500), so it is a 404.
+MAX_TICKET_ID = 2**31 - 1
+
+
+class SecurityHeaders:
+    """Every answer of the board carries :data:`SECURITY_HEADERS` — static files, 404s, refusals and
+    error lines too (issue #17), not only the rendered pages: a CSS or a 404 body served without
+    ``nosniff`` and a CSP could be sniffed into a script or a page. Headers a response sets win."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secured(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _value in headers}
+                for name, value in SECURITY_HEADERS.items():
+                    if name.lower().encode() not in present:
+                        headers.append((name.lower().encode(), value.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
 
 
 @cache
@@ -80,6 +111,43 @@ def _parse_month(text: str | None) -> date | None:
         return date(int(year), int(month), 1)
     except ValueError:
         return None
+
+
+def _month_window(register: Any) -> tuple[date, date]:
+    """The months the board can show: from the site's ``history_starts`` (the first business day Kawal
+    computes, kawal backfill's floor) to this month. No value can exist outside it, and a month far
+    outside (year 1, year 9999) overflowed the date arithmetic of the month links (issue #17)."""
+    return register.site.history_starts.replace(day=1), _today().replace(day=1)
+
+
+def _asked_month(page: Page, register: Any) -> date | HTMLResponse | None:
+    """``?month=`` as the first day of a month in :func:`_month_window`, None when not asked, or the
+    one-line 400/404 page (in the page's language) to answer instead."""
+    text = page.request.query_params.get("month")
+    if not text:
+        return None
+    asked = _parse_month(text)
+    if asked is None:
+        shown = one_line(repr(text[:20]))  # a query string, never a data cell; bounded and on one line
+        return page.message(400, page.w["bad_input"], page.w["month_malformed"].format(month=shown))
+    first, last = _month_window(register)
+    if not first <= asked <= last:
+        what = page.w["month_out_of_range"].format(
+            month=f"{asked.year:04d}-{asked.month:02d}", first=first.strftime("%Y-%m"), last=last.strftime("%Y-%m")
+        )
+        return page.message(404, page.w["not_found"], what)
+    return asked
+
+
+def _month_links(register: Any, shown: date) -> dict[str, str | None]:
+    """The previous and next month's ``?month=`` values, None beyond :func:`_month_window`."""
+    first, last = _month_window(register)
+    previous = (shown - timedelta(days=1)).replace(day=1) if shown > first else None
+    following = (shown + timedelta(days=31)).replace(day=1) if shown < last else None
+    return {
+        "prev_month": previous.strftime("%Y-%m") if previous else None,
+        "next_month": following.strftime("%Y-%m") if following else None,
+    }
 
 
 class Page:
@@ -131,6 +199,7 @@ class Page:
 
 def create_app() -> FastAPI:
     app = FastAPI(title="Kawal KPI board", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     async def viewer_or_login(request: Request) -> auth.Viewer | Response:
@@ -158,21 +227,16 @@ def create_app() -> FastAPI:
         if isinstance(viewer, Response):
             return viewer
         page = Page(request, viewer)
-        asked = _parse_month(request.query_params.get("month"))
         engine, register = _engine(), _register()
+        asked = _asked_month(page, register)
+        if isinstance(asked, Response):
+            return asked
         choice = await run_in_threadpool(
             views.choose_month, engine, asked or _today().replace(day=1), explicit=asked is not None
         )
         data = await run_in_threadpool(views.board, engine, register, choice.shown, page.lang, page.loc)
-        prev_month = (choice.shown - timedelta(days=1)).strftime("%Y-%m")
-        next_month = (choice.shown + timedelta(days=31)).strftime("%Y-%m")
         return page.render(
-            "board.html.j2",
-            choice=choice,
-            month_label=_month_label,
-            prev_month=prev_month,
-            next_month=next_month,
-            **data,
+            "board.html.j2", choice=choice, month_label=_month_label, **_month_links(register, choice.shown), **data
         )
 
     @app.get("/kpi/{kpi_id}", response_class=HTMLResponse)
@@ -184,7 +248,10 @@ def create_app() -> FastAPI:
         register = _register()
         if not register.has_kpi(kpi_id):
             return page.message(404, page.w["not_found"], f"KPI {kpi_id!r} ∉ kpi_rules/register.yaml")
-        first = _parse_month(request.query_params.get("month")) or _today().replace(day=1)
+        asked = _asked_month(page, register)
+        if isinstance(asked, Response):
+            return asked
+        first = asked or _today().replace(day=1)
         data = await run_in_threadpool(views.kpi_detail, _engine(), register, kpi_id, first, page.lang, page.loc)
         return page.render("kpi.html.j2", first=first, month_label=_month_label, **data)
 
@@ -198,12 +265,15 @@ def create_app() -> FastAPI:
         rows = await run_in_threadpool(views.tickets, _engine(), _register(), show_all)
         return page.render("defects.html.j2", rows=rows, show_all=show_all)
 
-    @app.get("/defects/{ticket_id}", response_class=HTMLResponse)
+    # {ticket_id:int}: only digits reach the page (anything else is the router's 404 below)
+    @app.get("/defects/{ticket_id:int}", response_class=HTMLResponse)
     async def ticket_page(request: Request, ticket_id: int) -> Response:
         viewer = await viewer_or_login(request)
         if isinstance(viewer, Response):
             return viewer
         page = Page(request, viewer)
+        if not 1 <= ticket_id <= MAX_TICKET_ID:
+            return page.message(404, page.w["not_found"], f"#{ticket_id}")
         register = _register()
         data = await run_in_threadpool(views.ticket_detail, _engine(), register, ticket_id, page.loc)
         if data is None:
@@ -218,12 +288,14 @@ def create_app() -> FastAPI:
             **data,
         )
 
-    @app.post("/defects/{ticket_id}/{action}", response_class=HTMLResponse)
+    @app.post("/defects/{ticket_id:int}/{action}", response_class=HTMLResponse)
     async def act(request: Request, ticket_id: int, action: str, background: BackgroundTasks) -> Response:
         viewer = await viewer_or_login(request)
         if isinstance(viewer, Response):
             return viewer
         page = Page(request, viewer)
+        if not 1 <= ticket_id <= MAX_TICKET_ID:  # no such ticket can exist: nothing to check a form for
+            return page.message(404, page.w["not_found"], f"#{ticket_id}")
         form = await request.form()
         if not auth.csrf_ok(request, viewer.username, _text(form, auth.CSRF_FIELD)):
             return page.message(403, page.w["refused"], page.w["csrf"], ticket_id)
@@ -285,18 +357,26 @@ def create_app() -> FastAPI:
         page = Page(request, viewer)
         register = _register()
         engine, today = _engine(), _today()
-        first = _parse_month(request.query_params.get("month")) or await run_in_threadpool(
-            views.review_month, engine, today
-        )
+        asked = _asked_month(page, register)
+        if isinstance(asked, Response):
+            return asked
+        first = asked or await run_in_threadpool(views.review_month, engine, today)
         data = await run_in_threadpool(views.review, engine, register, today, first)
         return page.render(
-            "review.html.j2",
-            first=first,
-            month_label=_month_label,
-            prev_month=(first - timedelta(days=1)).strftime("%Y-%m"),
-            next_month=(first + timedelta(days=31)).strftime("%Y-%m"),
-            **data,
+            "review.html.j2", first=first, month_label=_month_label, **_month_links(register, first), **data
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # no such page (or method): one line, in the board's language to a signed-in person; no
+        # JSON detail, and nothing but the status to someone without a session
+        if exc.status_code == 404 and await auth.airflow_username(request) is not None:
+            viewer = await viewer_or_login(request)
+            if not isinstance(viewer, Response):
+                page = Page(request, viewer)
+                path = one_line(request.url.path[:120])
+                return page.message(404, page.w["not_found"], page.w["page_not_found"].format(path=path))
+        return Response(f"{exc.status_code}: {exc.detail}", status_code=exc.status_code, media_type="text/plain")
 
     @app.exception_handler(KawalError)
     async def kawal_error(request: Request, exc: KawalError) -> Response:

@@ -14,7 +14,7 @@ board is checked here:
 - **CSRF**: every form carries a token that is an HMAC of the Airflow user and a per-browser nonce
   (cookie ``kawal_csrf``, SameSite=Strict), keyed by a key derived from Airflow's ``[api_auth]
   jwt_secret`` (shared by every api-server worker). A page on another site can neither read the
-  nonce nor compute the HMAC; the Origin header, when sent, must be this host.
+  nonce nor compute the HMAC; the Origin header, when sent, must be this host (never ``null``).
 """
 
 from __future__ import annotations
@@ -115,9 +115,26 @@ def csrf_token(username: str, nonce: str) -> str:
     return hmac.new(_csrf_key(), f"{username}\n{nonce}".encode(), hashlib.sha256).hexdigest()
 
 
-def csrf_ok(request: Request, username: str, submitted: str | None) -> bool:
+def origin_ok(request: Request) -> bool:
+    """The rule for the ``Origin`` header of a form post: absent (a client that sends none still
+    needs the CSRF token), or exactly ``scheme://host[:port]`` whose host and port are this request's
+    ``Host``. ``null`` is refused (issue #17): browsers send it from sandboxed frames, ``data:`` and
+    ``file:`` pages and after cross-origin redirects — none of them is a page of this board."""
     origin = request.headers.get("origin")
-    if origin and origin != "null" and urlparse(origin).netloc != request.headers.get("host", ""):
+    if origin is None:
+        return True
+    parts = urlparse(origin)
+    host = request.headers.get("host", "")
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and parts.netloc.lower() == host.lower()
+        and not (parts.path or parts.query or parts.fragment or parts.params)
+    )
+
+
+def csrf_ok(request: Request, username: str, submitted: str | None) -> bool:
+    if not origin_ok(request):
         return False
     nonce = request.cookies.get(CSRF_COOKIE)
     if not nonce or not submitted:

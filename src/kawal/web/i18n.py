@@ -76,6 +76,12 @@ _WORDS: dict[str, dict[str, str]] = {
         "bad_input": "Isian tidak valid",
         "back_to_ticket": "Kembali ke tiket",
         "not_found": "Tidak ditemukan",
+        "month_malformed": "Bulan {month} bukan bulan berbentuk YYYY-MM (mis. 2026-10).",
+        "month_out_of_range": (
+            "Bulan {month} di luar jangkauan papan: {first} (history_starts di kpi_rules/site.yaml) "
+            "s.d. {last} (bulan ini)."
+        ),
+        "page_not_found": "Halaman {path} tidak ada.",
         "csrf": "Formulir kedaluwarsa atau tidak berasal dari halaman ini. Muat ulang halaman lalu kirim lagi.",
         "who_pic": "PIC KPI ({name})",
         "who_accountable": "Accountable ({name})",
@@ -179,6 +185,12 @@ _WORDS: dict[str, dict[str, str]] = {
         "bad_input": "Invalid input",
         "back_to_ticket": "Back to the ticket",
         "not_found": "Not found",
+        "month_malformed": "Month {month} is not a month written YYYY-MM (e.g. 2026-10).",
+        "month_out_of_range": (
+            "Month {month} is outside the board: {first} (history_starts in kpi_rules/site.yaml) "
+            "to {last} (this month)."
+        ),
+        "page_not_found": "There is no page {path}.",
         "csrf": "The form has expired or did not come from this page. Reload the page and submit again.",
         "who_pic": "the KPI's PIC ({name})",
         "who_accountable": "the Accountable ({name})",
