@@ -3,8 +3,11 @@ Kawal's plugin on the demo's data, so a person can walk a ticket through its lif
 
 - Airflow's home, metadata DB and Kawal's store are the demo's (``$KAWAL_HOME``, after ``make demo``).
 - Every person of ``kpi_rules/people.yaml`` gets an Airflow login (their ``airflow_user`` or id, role
-  ``user``) besides ``admin``. SimpleAuthManager generates their passwords once into
-  ``$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated``; we print where, never the passwords.
+  ``user``) besides ``admin``. Their passwords live in
+  ``$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated`` (mode 0600). ``up`` writes a password
+  for every login missing from it *before* Airflow starts: SimpleAuthManager prints each password it
+  generates itself, and ``airflow standalone`` copies that into the log (issue #17). The log says where
+  the file is, never a password; passwords already in the file (one changed by hand) are kept.
 - Mail from the board goes through Airflow's SMTP connection to the demo's local SMTP sink
   (``$KAWAL_HOME/mail/*.eml``), as in ``make demo``.
 - DAGs stay paused (the demo ran them with ``dag.test()``): ``up`` shows data, it does not make more.
@@ -13,13 +16,45 @@ Kawal's plugin on the demo's data, so a person can walk a ticket through its lif
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import click
+
+#: SimpleAuthManager's own alphabet for generated passwords (no 0/O, 1/l/I look-alikes)
+_ALPHABET = "abcdefghkmnpqrstuvwxyzABCDEFGHKMNPQRSTUVWXYZ23456789"
+
+
+def ensure_passwords(path: Path, logins: list[str]) -> list[str]:
+    """Give every login missing from SimpleAuthManager's password file a password, silently; keep the
+    others. The file is written whole (temp file, then rename) and readable by its owner only.
+    Returns the logins added (names only: what the log may say)."""
+    passwords: dict[str, str] = {}
+    if path.is_file():
+        try:
+            passwords = json.loads(path.read_text(encoding="utf-8") or "{}")
+        except ValueError:
+            raise click.ClickException(f"{path}: not a JSON object of login → password; fix or remove it") from None
+        if not isinstance(passwords, dict):
+            raise click.ClickException(f"{path}: not a JSON object of login → password; fix or remove it")
+    added = [login for login in logins if not passwords.get(login)]
+    for login in added:
+        passwords[login] = "".join(secrets.choice(_ALPHABET) for _ in range(16))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if added or not path.is_file():
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.unlink(missing_ok=True)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(json.dumps(passwords) + "\n")
+        os.replace(temporary, path)
+    path.chmod(0o600)
+    return added
 
 
 @click.command()
@@ -48,8 +83,11 @@ def up(port: int) -> None:
         }
     )
     passwords = Path(env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated"
+    env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] = str(passwords)
+    added = ensure_passwords(passwords, ["admin", *logins])
     click.echo(f"Kawal KPI board: http://127.0.0.1:{port}/kawal/  (in Airflow's menu: 'Kawal KPI')")
-    click.echo(f"Airflow logins: admin, {', '.join(logins)}; passwords in {passwords} (generated once)")
+    new = f"; new password(s) for {', '.join(added)}" if added else ""
+    click.echo(f"Airflow logins: admin, {', '.join(logins)}; passwords in {passwords} (readable by you only{new})")
     click.echo(f"Mail from the board: {sink.folder}/*.eml · Ctrl-C stops Airflow")
     bin_dir = Path(sys.executable).parent  # standalone starts its components as `airflow …` from PATH
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
