@@ -24,6 +24,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from kawal.errors import KawalError
+from kawal.redaction import scrub
 from kawal.register import Register
 from kawal.store.db import session_scope
 from kawal.store.models import Notification
@@ -163,7 +164,9 @@ def enqueue(
     _check_sender(register.procedure.notifications.from_email)
     to_addrs = addresses(register, to)
     cc_addrs = [a for a in addresses(register, cc) if a not in to_addrs]
-    text, html = render(mail)
+    # the final guard (kawal.redaction, issue #17): a problem, a note or people's text quoted into the
+    # mail carries no e-mail address, URL password or identifier-long number out of the process
+    text, html = (scrub(part) for part in render(mail))
     session.add(
         Notification(
             dedup_key=key,
@@ -171,7 +174,7 @@ def enqueue(
             ticket_id=ticket_id,
             to_addrs=", ".join(to_addrs),
             cc_addrs=", ".join(cc_addrs),
-            subject=subject_line(mail.subject),
+            subject=scrub(subject_line(mail.subject)),
             body_text=text,
             body_html=html,
             message_id=make_msgid(idstring="kawal", domain="kawal.local"),
