@@ -315,3 +315,32 @@ def test_the_guard_masks_every_phone_nik_and_address(secret: str, before: str, a
     guarded = scrub(before + secret + after)
     for tell in _tells(secret):
         assert tell not in guarded, guarded
+
+
+# --- GX's own record of a failing delivery --------------------------------------------------------
+
+
+def test_gx_validation_results_keep_no_cell_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GX's SUMMARY result carries ``partial_unexpected_list`` (the raw values of failing rows) into
+    the validation results store, which Data Docs render and the audit pack draws on: Kawal keeps
+    the rows and counts, and the values by their shape only."""
+    import json
+
+    from kawal.checks.suites import validate_delivery
+    from tests.frames import frame
+
+    monkeypatch.setenv("KAWAL_HOME", str(tmp_path / "home"))
+    rows = [
+        ("gx-1", "voice", "gadai", "2026-10-01T09:00:00+07:00", "answered", 10, 100, 0, 0),
+        ("gx-2", "voice", "gadai", "2026-10-01T09:05:00+07:00", NAME, -81298765432, 100, 0, 0),
+    ]
+    result = validate_delivery("interactions", frame("interactions", rows), "a7" * 32)
+    assert not result.success and {f["column"] for f in result.failed} >= {"outcome", "wait_s"}
+    assert all(f["rows"] == [3] for f in result.failed if f["column"] in ("outcome", "wait_s"))
+    stored = [p.read_text(encoding="utf-8") for p in (tmp_path / "home" / "gx" / "validations").rglob("*.json")]
+    assert stored and any('"partial_unexpected_list"' in text for text in stored)
+    for text in stored:
+        for tell in (NAME, "81298765432", "8.1298765432e+10", "Rahmawati"):
+            assert tell not in text
+    assert any("partial_unexpected_index_list" in text for text in stored)
+    assert json.loads(stored[-1])["meta"]["batch_markers"]["pandas_data_fingerprint"] == "a7" * 32
