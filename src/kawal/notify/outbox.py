@@ -165,7 +165,8 @@ def enqueue(
     to_addrs = addresses(register, to)
     cc_addrs = [a for a in addresses(register, cc) if a not in to_addrs]
     # the final guard (kawal.redaction, issue #17): a problem, a note or people's text quoted into the
-    # mail carries no e-mail address, URL password or identifier-long number out of the process
+    # body carries no e-mail address, URL password or identifier-long number out of the process (the
+    # subject is built of Kawal's own words only, and is sent exactly as queued)
     text, html = (scrub(part) for part in render(mail))
     session.add(
         Notification(
@@ -174,7 +175,7 @@ def enqueue(
             ticket_id=ticket_id,
             to_addrs=", ".join(to_addrs),
             cc_addrs=", ".join(cc_addrs),
-            subject=scrub(subject_line(mail.subject)),
+            subject=subject_line(mail.subject),  # Kawal's own words: KPI names, ticket numbers, the day
             body_text=text,
             body_html=html,
             message_id=make_msgid(idstring="kawal", domain="kawal.local"),
