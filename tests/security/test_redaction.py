@@ -344,3 +344,16 @@ def test_gx_validation_results_keep_no_cell_values(tmp_path: Path, monkeypatch: 
             assert tell not in text
     assert any("partial_unexpected_index_list" in text for text in stored)
     assert json.loads(stored[-1])["meta"]["batch_markers"]["pandas_data_fingerprint"] == "a7" * 32
+
+
+def test_sources_check_prints_nothing_of_a_headerless_exports_first_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kawal.cli import main
+
+    export = tmp_path / "calls_20261001.csv"
+    export.write_text(CUSTOMER_ROW.replace(",", ";") + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["sources", "check", str(GENESYS), str(export)])
+    assert result.exit_code == 1 and "names none of the expected columns" in result.output, result.output
+    for secret in SECRETS_OF_THE_ROW:
+        assert secret not in result.output
