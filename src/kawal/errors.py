@@ -13,9 +13,12 @@ class SourceFileError(KawalError):
     """A landing file is missing, empty, unreadable or lacks the columns its source requires."""
 
     def __init__(self, path: object, problem: str) -> None:
+        from kawal.redaction import scrub
+
         self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        # the final guard (kawal.redaction): this line is printed, logged, stored and mailed
+        self.problem = scrub(problem)
+        super().__init__(f"{self.path}: {self.problem}")
 
 
 class StoreConfigError(KawalError):

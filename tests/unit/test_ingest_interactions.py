@@ -62,19 +62,19 @@ def test_missing_columns_are_named(landing: Path) -> None:
 
 def test_bad_duration_names_row_and_column(landing: Path) -> None:
     path = _write(landing, HEADER + GOOD + GOOD.replace(",12,", ",abc,"))
-    with pytest.raises(SourceFileError, match=r"row 3, column wait_s: 'abc' is not a number from 0"):
+    with pytest.raises(SourceFileError, match=r"row 3, column wait_s: 'xxx' is not a number from 0"):
         read_interactions(path)
 
 
 def test_negative_duration_is_refused(landing: Path) -> None:
     path = _write(landing, HEADER + GOOD.replace(",180,", ",-5,"))
-    with pytest.raises(SourceFileError, match=r"row 2, column talk_s: '-5'"):
+    with pytest.raises(SourceFileError, match=r"row 2, column talk_s: '-#'"):
         read_interactions(path)
 
 
 def test_unknown_outcome_names_row(landing: Path) -> None:
     path = _write(landing, HEADER + GOOD + GOOD.replace("answered", "transferred"))
-    with pytest.raises(SourceFileError, match=r"row 3, column outcome: 'transferred'"):
+    with pytest.raises(SourceFileError, match=r"row 3, column outcome: 'xxxxxxxxxxx'"):
         read_interactions(path)
 
 

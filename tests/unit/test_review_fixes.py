@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from kawal.errors import KawalError, SourceFileError, StoreConfigError
-from kawal.ingest.readers import read_source, redacted
+from kawal.ingest.readers import read_source
+from kawal.redaction import cell
 from kawal.sources import SOURCES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -16,16 +17,16 @@ HEADER = "interaction_id,channel,queue,arrived_at,outcome,wait_s,talk_s,hold_s,a
 
 
 def test_customer_numbers_are_masked_in_error_messages(tmp_path: Path) -> None:
-    assert redacted("0812-3456-7890") == "08••-••••-••••"
-    assert redacted("+62 812 3456 7890") == "+62 ••• •••• ••••"
-    assert redacted("abc") == "abc"  # short values stay readable
-    assert redacted("2026-10-01 09:00") == "2026-10-01 09:00"  # dates are not personal data
-    assert redacted("01/10/2026 09:00:00") == "01/10/2026 09:00:00"
+    # issue #17: a cell is shown by its shape only (kawal.redaction), whatever it holds
+    assert cell("0812-3456-7890") == "'####-####-####'"
+    assert cell("+62 812 3456 7890") == "'+## ### #### ####'"
+    assert cell("abc") == "'xxx'"
+    assert cell("2026-10-01 09:00") == "'####-##-## ##:##'"
     path = tmp_path / "interactions_2026-10-01.csv"
     path.write_text(HEADER + "1,voice,gadai,2026-10-01T09:00:00+07:00,answered,0812-3456-7890,180,0,20\n")
     with pytest.raises(SourceFileError) as err:
         read_source(SOURCES["interactions"], path)
-    assert "3456" not in str(err.value) and "row 2, column wait_s: '08••-••••-••••'" in str(err.value)
+    assert "3456" not in str(err.value) and "row 2, column wait_s: '####-####-####'" in str(err.value)
 
 
 @pytest.mark.parametrize("value", ["inf", "1e400", "-inf"])

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kawal.ingest.readers import PSEUDONYM
+from kawal.redaction import cell, header_cell
 from kawal.settings import kawal_home
 from kawal.sources import SOURCES, SourceSpec
 
@@ -201,12 +202,62 @@ def delivery_fingerprint(checksum_sha256: str) -> Iterator[None]:
         engine.hash_pandas_dataframe = original
 
 
+#: The keys of a GX expectation result that carry cell values (a failing row's raw value).
+_VALUE_LISTS = ("partial_unexpected_list", "unexpected_list")
+
+
+def _values_by_shape(result: dict[str, Any]) -> None:
+    """A GX expectation result with its cell values replaced by their shapes (kawal.redaction), its
+    counts and row positions kept: what the validation results store, Data Docs and the audit pack
+    keep of a failing delivery names no customer (issue #17)."""
+    for key in _VALUE_LISTS:
+        if isinstance(result.get(key), list):
+            result[key] = [cell(v) for v in result[key]]
+    if isinstance(result.get("partial_unexpected_counts"), list):
+        result["partial_unexpected_counts"] = [
+            {**c, "value": cell(c.get("value"))} if isinstance(c, dict) else cell(c)
+            for c in result["partial_unexpected_counts"]
+        ]
+    observed = result.get("observed_value")
+    if isinstance(observed, list):  # a table's columns (ExpectTableColumnsToMatchSet): header cells
+        result["observed_value"] = [header_cell(v) for v in observed]
+    elif isinstance(observed, str):
+        result["observed_value"] = cell(observed)
+    mismatched = (result.get("details") or {}).get("mismatched")
+    if isinstance(mismatched, dict):
+        for key, names in mismatched.items():
+            if isinstance(names, list):
+                mismatched[key] = [header_cell(v) for v in names]
+
+
+@contextlib.contextmanager
+def cell_values_kept_out() -> Iterator[None]:
+    """GX stores each validation result as it runs (``ValidationDefinition.run``): its stored form
+    passes through :func:`_values_by_shape` first. Restored on exit, like :func:`delivery_fingerprint`;
+    tests/security/test_redaction.py fails if a GX upgrade stores results another way."""
+    from great_expectations.data_context.store.validation_results_store import ValidationResultsStore
+
+    original = ValidationResultsStore.store_validation_results
+
+    def store_by_shape(self, suite_validation_result, *args, **kwargs):  # type: ignore[no-untyped-def]
+        for r in suite_validation_result.results:
+            if isinstance(r.result, dict):
+                _values_by_shape(r.result)
+        return original(self, suite_validation_result, *args, **kwargs)
+
+    ValidationResultsStore.store_validation_results = store_by_shape  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ValidationResultsStore.store_validation_results = original  # type: ignore[method-assign]
+
+
 def validate_delivery(source: str, rows: pd.DataFrame, checksum_sha256: str) -> SuiteResult:
     """Run the source's committed suite on a mapped, typed delivery; the result is kept in the
     validation results store (for Data Docs and the audit pack), fingerprinted by the delivery's
     SHA-256."""
     frame = rows.reset_index(drop=True)
-    with gx_context() as ctx, delivery_fingerprint(checksum_sha256):
+    with gx_context() as ctx, delivery_fingerprint(checksum_sha256), cell_values_kept_out():
         definition = ctx.validation_definitions.get(source)
         # the verdict alone first (GX then skips collecting unexpected rows: a third of its time on a
         # million rows); a failing delivery is validated again for its details (counts, rows)

@@ -8,6 +8,7 @@ import click
 
 from kawal.cli.context import today
 from kawal.errors import KawalError, SourceFileError
+from kawal.redaction import header_cell
 
 
 @click.group("sources")
@@ -78,7 +79,14 @@ def check(mapping: Path, export: Path, day: object) -> None:
         f"  canonical columns: required {', '.join(spec.required_columns)}; optional {', '.join(optional) or '—'}"
         f"  (kawal sources columns {m.source})"
     )
-    click.echo(f"  {len(raw)} row(s) read, {len(raw.columns)} column(s): {', '.join(map(str, raw.columns))}")
+    # a header's names only when the first line is evidently a header (kawal.redaction, issue #17)
+    is_header = bool(set(map(str, raw.columns)) & m.vendor_columns())
+    names = (
+        ", ".join(map(header_cell, raw.columns))
+        if is_header
+        else "not quoted (the first line names none the mapping reads)"
+    )
+    click.echo(f"  {len(raw)} row(s) read, {len(raw.columns)} column(s): {names}")
     for column, rule in m.columns.items():
         origin = rule.origin_text()
         how = ", ".join(
@@ -93,8 +101,8 @@ def check(mapping: Path, export: Path, day: object) -> None:
         )
         click.echo(f"  {column:<15} ← {origin}" + (f"  ({how})" if how else ""))
     unused = sorted(set(map(str, raw.columns)) - m.vendor_columns())
-    if unused:
-        click.echo(f"  not read (dropped, never stored): {', '.join(unused)}")
+    if unused and is_header:
+        click.echo(f"  not read (dropped, never stored): {', '.join(map(header_cell, unused))}")
     try:
         kept = len(apply_mapping(m, raw, export))
         rows = read_mapped(m, export, business_day)

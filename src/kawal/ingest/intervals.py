@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kawal.errors import SourceFileError
-from kawal.ingest.readers import redacted
+from kawal.redaction import cell, figure, moment
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -129,7 +129,7 @@ def expand_intervals(fields: pd.DataFrame, path: Path) -> pd.DataFrame:
             i = int(bad.to_numpy().nonzero()[0][0])
             raise SourceFileError(
                 path,
-                f"row {fields.index[i] + 2}, column {f.name}: {redacted(fields[f.name].iloc[i])!r} is not a "
+                f"row {fields.index[i] + 2}, column {f.name}: {cell(fields[f.name].iloc[i])} is not a "
                 f"{'whole ' if f.name in ('offered', 'answered', 'abandoned', 'short_abandoned') else ''}number "
                 f"from 0 ({int(bad.sum())} bad row(s) in all)",
             )
@@ -144,7 +144,8 @@ def expand_intervals(fields: pd.DataFrame, path: Path) -> pd.DataFrame:
             name = "offered" if what.startswith("answered") else "abandoned"
             raise SourceFileError(
                 path,
-                f"row {fields.index[i] + 2}: {what} ({small.iloc[i]:g}) is greater than {name} ({large.iloc[i]:g}): "
+                f"row {fields.index[i] + 2}: {what} ({figure(small.iloc[i])}) is greater than {name} "
+                f"({figure(large.iloc[i])}): "
                 "the interval's counts contradict each other",
             )
     for total, average in (("answer_wait_s", "answer_wait_avg_s"), ("talk_s", "talk_avg_s")):
@@ -161,8 +162,8 @@ def expand_intervals(fields: pd.DataFrame, path: Path) -> pd.DataFrame:
             i = int(off.to_numpy().nonzero()[0][0])
             raise SourceFileError(
                 path,
-                f"row {fields.index[i] + 2} (period {redacted(period.iloc[i])}): the export's "
-                f"{name.removeprefix('published_')} {numbers[name].iloc[i]:g} disagrees with its own counts "
+                f"row {fields.index[i] + 2} (period {moment(period.iloc[i])}): the export's "
+                f"{name.removeprefix('published_')} {figure(numbers[name].iloc[i])} disagrees with its own counts "
                 f"({what} = {expected.iloc[i]:.6g}) beyond rounding; {int(off.sum())} row(s) in all",
             )
     parts = []

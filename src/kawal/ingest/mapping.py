@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kawal.errors import KawalError, SourceFileError
-from kawal.ingest.readers import check_rows, read_csv_strings, redacted
+from kawal.ingest.readers import check_rows, read_csv_strings
+from kawal.redaction import cell, header_cell, header_line
 from kawal.settings import mappings_dir
 from kawal.sources import SOURCES, source_spec
 
@@ -381,7 +382,7 @@ def parse_timestamps(raw: pd.Series, fmt: str | None, tz: ZoneInfo, path: Path, 
         except ValueError:
             shown = f"format {fmt!r}" if fmt else "ISO 8601"
             raise SourceFileError(
-                path, f"row {raw.index[i] + 2}, column {column}: {redacted(text)!r} is not a timestamp in {shown}"
+                path, f"row {raw.index[i] + 2}, column {column}: {cell(text)} is not a timestamp in {shown}"
             ) from None
         parsed.append(moment if moment.tzinfo else moment.replace(tzinfo=tz))
     return pd.Series(parsed, index=raw.index, dtype=object)
@@ -400,9 +401,9 @@ def apply_mapping(mapping: Mapping, raw: pd.DataFrame, path: Path) -> pd.DataFra
 
     missing = sorted(mapping.vendor_columns() - set(raw.columns))
     if missing:
-        found = ", ".join(map(str, raw.columns)) or "none"
+        found = header_line(raw.columns, mapping.vendor_columns())
         raise SourceFileError(
-            path, f"missing column(s) {', '.join(missing)} that mapping {mapping.name} reads (found: {found})"
+            path, f"missing column(s) {', '.join(missing)} that mapping {mapping.name} reads ({found})"
         )
     for f in mapping.filters:
         raw = raw.loc[f.mask(raw)]
@@ -467,7 +468,7 @@ def origin_values(
             i = int(unmapped.to_numpy().nonzero()[0][0])
             raise SourceFileError(
                 path,
-                f"row {raw.index[i] + 2}, column {shown}: {redacted(values.iloc[i])!r} has no entry "
+                f"row {raw.index[i] + 2}, column {shown}: {cell(values.iloc[i])} has no entry "
                 f"in the map of {column} (mapping {mapping.name}: {', '.join(sorted(rule.map))})",
             )
         values = mapped
@@ -517,12 +518,14 @@ def read_export(mapping: Mapping, path: Path, usecols: list[str] | None = None) 
             if spec.sheet is None and len(sheets) > 1:
                 raise SourceFileError(
                     path,
-                    f"workbook has {len(sheets)} sheets ({', '.join(sheets)}): set file.sheet in mapping "
-                    f"{mapping.name}",
+                    f"workbook has {len(sheets)} sheets ({', '.join(map(header_cell, sheets))}): "
+                    f"set file.sheet in mapping {mapping.name}",
                 )
             sheet = spec.sheet or sheets[0]
             if sheet not in sheets:
-                raise SourceFileError(path, f"no sheet {sheet!r} (sheets: {', '.join(sheets)}; mapping {mapping.name})")
+                raise SourceFileError(
+                    path, f"no sheet {sheet!r} (sheets: {', '.join(map(header_cell, sheets))}; mapping {mapping.name})"
+                )
             # pd.read_excel on the open book (ExcelFile.parse is deprecated in pandas 3)
             frame = pd.read_excel(book, sheet_name=sheet, dtype=object, keep_default_na=False, usecols=usecols)
         return _as_text(frame)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kawal.errors import SourceFileError
+from kawal.redaction import cell, figure, header_line
 from kawal.sources import SourceSpec
 
 if TYPE_CHECKING:
@@ -20,29 +21,6 @@ if TYPE_CHECKING:
 def _first(mask: pd.Series) -> int:
     """Index position of the first True in ``mask``."""
     return int(mask.to_numpy().nonzero()[0][0])
-
-
-def redacted(value: str) -> str:
-    """A cell as shown in an error: long digit runs (phone numbers, CIF) are masked, long text cut.
-
-    Error lines reach logs, data-incident mails and the store; a shifted row can put a customer's
-    phone number into any column, so it must never be quoted in the clear.
-    """
-    import re
-
-    text = str(value)
-    # dates stay readable (2026-10-01, 01/10/2026 09:00); a phone's 4-4-4 groups are not date-shaped
-    date_shaped = re.search(r"(?<!\d)\d{1,4}[-/]\d{1,2}[-/]\d{1,4}(?!\d)", text) is not None
-    if not date_shaped and sum(c.isdigit() for c in text) >= 8:  # 0812-3456-7890, +62 812 3456 7890, a CIF …
-        seen = 0
-
-        def mask(m: re.Match[str]) -> str:
-            nonlocal seen
-            seen += 1
-            return m.group() if seen <= 2 else "•"
-
-        text = re.sub(r"\d", mask, text)
-    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def plain_header(path: Path, delimiter: str = ",", encoding: str = "utf-8-sig") -> list[str] | None:
@@ -218,17 +196,17 @@ def check_rows(
 
     missing = [c for c in spec.required_columns if c not in rows.columns]
     if missing:
-        found = ", ".join(map(str, rows.columns)) or "none"
-        raise SourceFileError(path, f"missing required column(s) {', '.join(missing)} (found: {found})")
+        found = header_line(rows.columns, spec.column_names)
+        raise SourceFileError(path, f"missing required column(s) {', '.join(missing)} ({found})")
     rows = rows.assign(**{c.name: _default(c) for c in spec.columns if c.optional and c.name not in rows.columns})
     rows = rows.loc[:, list(spec.column_names)]
     if whole_day and rows.empty and not spec.empty_day_ok:
         raise SourceFileError(path, f"header only, no {spec.name} rows")
 
     def fail(i: int, column: str, problem: str, n_bad: int) -> SourceFileError:
-        value = redacted(rows[column].iloc[i])
+        value = cell(rows[column].iloc[i])  # its shape, never the cell in the clear (kawal.redaction)
         more = f" ({n_bad} bad row(s) in all)" if n_bad > 1 else ""
-        return SourceFileError(path, f"row {rows.index[i] + 2}, column {column}: {value!r} {problem}{more}")
+        return SourceFileError(path, f"row {rows.index[i] + 2}, column {column}: {value} {problem}{more}")
 
     weight = None
     if spec.weight:  # checked first: the per-event bounds of the other columns need it
@@ -320,7 +298,7 @@ def check_rows(
             i = _first(bad)
             raise SourceFileError(
                 path,
-                f"row {rows.index[i] + 2}: {small} ({rows[small].iloc[i]:g}) is greater than "
-                f"{large} ({rows[large].iloc[i]:g})",
+                f"row {rows.index[i] + 2}: {small} ({figure(rows[small].iloc[i])}) is greater than "
+                f"{large} ({figure(rows[large].iloc[i])})",
             )
     return rows

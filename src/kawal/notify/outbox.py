@@ -24,6 +24,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from kawal.errors import KawalError
+from kawal.redaction import scrub
 from kawal.register import Register
 from kawal.store.db import session_scope
 from kawal.store.models import Notification
@@ -163,7 +164,10 @@ def enqueue(
     _check_sender(register.procedure.notifications.from_email)
     to_addrs = addresses(register, to)
     cc_addrs = [a for a in addresses(register, cc) if a not in to_addrs]
-    text, html = render(mail)
+    # the final guard (kawal.redaction, issue #17): a problem, a note or people's text quoted into the
+    # body carries no e-mail address, URL password or identifier-long number out of the process (the
+    # subject is built of Kawal's own words only, and is sent exactly as queued)
+    text, html = (scrub(part) for part in render(mail))
     session.add(
         Notification(
             dedup_key=key,
@@ -171,7 +175,7 @@ def enqueue(
             ticket_id=ticket_id,
             to_addrs=", ".join(to_addrs),
             cc_addrs=", ".join(cc_addrs),
-            subject=subject_line(mail.subject),
+            subject=subject_line(mail.subject),  # Kawal's own words: KPI names, ticket numbers, the day
             body_text=text,
             body_html=html,
             message_id=make_msgid(idstring="kawal", domain="kawal.local"),

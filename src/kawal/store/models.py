@@ -24,7 +24,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+
+from kawal.redaction import scrub_json, scrub_optional
 
 # Explicit constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
@@ -63,6 +65,16 @@ class IngestionBatch(Base):
         Text, nullable=True, doc="JSON summary of its validation: GX suite and Kawal's cross-delivery checks"
     )
 
+    # The store's final guard on what it keeps of a problem (kawal.redaction, issue #17): whatever
+    # wrote the message, no e-mail address, URL password or identifier-long number is stored.
+    @validates("reason")
+    def _guard_reason(self, _key: str, value: str | None) -> str | None:
+        return scrub_optional(value)
+
+    @validates("validation")
+    def _guard_validation(self, _key: str, value: str | None) -> str | None:
+        return scrub_json(value)
+
 
 class KpiValue(Base):
     """A KPI for one period and scope, kept as numerator and denominator (docs/PRODUCT.md: a month's value
@@ -96,6 +108,10 @@ class KpiValue(Base):
     final: Mapped[bool] = mapped_column(
         Boolean, default=True, doc="the value is final: a day always, a month by kawal.kpis.month's rule"
     )
+
+    @validates("reason", "evaluation_note")
+    def _guard_message(self, _key: str, value: str | None) -> str | None:  # kawal.redaction's final guard
+        return scrub_optional(value)
 
 
 class DefectTicket(Base):
@@ -146,6 +162,10 @@ class DefectOccurrence(Base):
     register_rev: Mapped[int | None] = mapped_column(Integer, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
+    @validates("note")
+    def _guard_note(self, _key: str, value: str | None) -> str | None:  # kawal.redaction's final guard
+        return scrub_optional(value)
+
 
 class DefectEvent(Base):
     """Append-only history of a ticket: who did what, when, from which state (ISO 9001 7.5 records)."""
@@ -160,6 +180,10 @@ class DefectEvent(Base):
     from_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     to_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     details: Mapped[str | None] = mapped_column(Text, nullable=True, doc="JSON")
+
+    @validates("details")
+    def _guard_details(self, _key: str, value: str | None) -> str | None:  # kawal.redaction's final guard
+        return scrub_json(value)
 
 
 class RecoveryAction(Base):
@@ -202,6 +226,10 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     attachment_path: Mapped[str | None] = mapped_column(Text, nullable=True, doc="file attached, e.g. the report PDF")
     attachment_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, doc="checked before sending")
+
+    @validates("last_error")
+    def _guard_error(self, _key: str, value: str | None) -> str | None:  # a server's refusal names addresses
+        return scrub_optional(value)
 
 
 class ReportDelivery(Base):
