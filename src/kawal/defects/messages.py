@@ -73,6 +73,15 @@ def _facts(register: Register, t: DefectTicket, kpi: Kpi, row: KpiValueRow) -> l
     ]
 
 
+def _short(kpi: Kpi) -> str:
+    """The KPI's name without its gloss: "Response Time (rata-rata waktu jawab)" → "Response Time"."""
+    return kpi.name_id.split(" (")[0]
+
+
+def _value(kpi: Kpi, value: float | None) -> str:
+    return f"{_num(value)} {kpi.unit.label_id}"
+
+
 def _cc_accountable(register: Register, t: DefectTicket) -> list[str]:
     return [register.people.accountable] if t.external else []
 
@@ -88,8 +97,12 @@ def defect_opened(session: Session, register: Register, t: DefectTicket, kpi: Kp
         to=[kpi.pic],
         cc=_cc_accountable(register, t),
         mail=Mail(
-            subject=f"[Kawal] Defect KPI {kpi.name_id} {row.period_start.isoformat()}: {_num(row.value)} "
-            f"{kpi.unit.label_id} (target {_target(kpi, row.target)})",
+            # #18: the subject alone says which ticket, which KPI, how bad and by how much
+            subject=f"[Kawal] #{t.id} {_short(kpi)} ({SEVERITY_LABEL_ID[t.severity]}): {_value(kpi, row.value)} "
+            f"vs target {_target(kpi, row.target)}, {row.period_start.isoformat()}",
+            headline=f"{_short(kpi)} tidak mencapai target: {_value(kpi, row.value)}, "
+            f"target {_target(kpi, row.target)}",
+            tone="breach",
             greeting=f"Yth. {register.people.describe(kpi.pic)},",
             intro=f"KPI yang Anda kawal tidak mencapai target. Tiket defect #{t.id} telah dibuka.",
             facts=_facts(register, t, kpi, row),
@@ -105,6 +118,7 @@ def defect_opened(session: Session, register: Register, t: DefectTicket, kpi: Kp
                 '--coordinated-with "…" --recommendation "…"',
             ],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -119,7 +133,11 @@ def defect_reopened(session: Session, register: Register, t: DefectTicket, kpi: 
         to=[kpi.pic],
         cc=[register.people.accountable],
         mail=Mail(
-            subject=f"[Kawal] Tiket #{t.id} dibuka kembali: {kpi.name_id} kembali tidak mencapai target",
+            subject=f"[Kawal] #{t.id} {_short(kpi)} ({SEVERITY_LABEL_ID[t.severity]}) dibuka kembali: "
+            f"{_value(kpi, row.value)} vs target {_target(kpi, row.target)}",
+            headline=f"{_short(kpi)} kembali tidak mencapai target: {_value(kpi, row.value)}, "
+            f"target {_target(kpi, row.target)}",
+            tone="breach",
             greeting=f"Yth. {register.people.describe(kpi.pic)},",
             intro=(
                 f"Selama pemantauan sejak {_date(t.monitoring_since)} KPI kembali tidak mencapai target: "
@@ -135,6 +153,7 @@ def defect_reopened(session: Session, register: Register, t: DefectTicket, kpi: 
                 '--coordinated-with "…" --recommendation "…"'
             ],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -169,6 +188,7 @@ def analysis_submitted(session: Session, register: Register, t: DefectTicket) ->
                 '[--preventive "langkah|pemilik|YYYY-MM-DD"]'
             ],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -203,6 +223,7 @@ def plan_decided(session: Session, register: Register, t: DefectTicket) -> None:
             ),
             how_to_act=[f'kawal defects verify {t.id} --as {kpi.pic} --note "…"'],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -219,7 +240,10 @@ def analysis_overdue(session: Session, register: Register, t: DefectTicket, as_o
         to=[accountable],
         cc=[kpi.pic],
         mail=Mail(
-            subject=f"[Kawal] Eskalasi: tiket #{t.id} ({kpi.name_id}) belum dianalisis",
+            subject=f"[Kawal] Eskalasi #{t.id} {_short(kpi)} ({SEVERITY_LABEL_ID[t.severity]}): analisis lewat "
+            f"tenggat {t.analysis_due.isoformat()}",
+            headline=f"Tiket #{t.id} ({_short(kpi)}) belum dianalisis: tenggat {_date(t.analysis_due)} terlewati",
+            tone="at_risk",
             greeting=f"Yth. {register.people.describe(accountable)},",
             intro=(
                 f"Analisis tiket #{t.id} seharusnya disampaikan paling lambat {_date(t.analysis_due)} "
@@ -234,6 +258,7 @@ def analysis_overdue(session: Session, register: Register, t: DefectTicket, as_o
             expected="Mohon tindak lanjuti dengan PIC agar analisis dan rekomendasi segera disampaikan.",
             how_to_act=[f"kawal defects show {t.id}"],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -259,6 +284,7 @@ def action_overdue(session: Session, register: Register, t: DefectTicket, action
             expected="Selesaikan tindakan atau minta Manajer Operasional menyesuaikan recovery plan.",
             how_to_act=[f"kawal defects show {t.id}"],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -285,6 +311,7 @@ def ready_to_close(session: Session, register: Register, t: DefectTicket, streak
             expected="Tutup tiket bila Anda setuju recovery plan telah efektif.",
             how_to_act=[f'kawal defects close {t.id} --as {accountable} --note "…"'],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -312,6 +339,7 @@ def closed(session: Session, register: Register, t: DefectTicket) -> None:
             expected="Tidak ada tindakan lebih lanjut. Riwayat tiket tersimpan sebagai rekaman (IK §6).",
             how_to_act=[f"kawal defects show {t.id}"],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -326,7 +354,9 @@ def data_incident(session: Session, register: Register, t: DefectTicket, source:
         to=list(register.people.data_engineering),
         cc=[],
         mail=Mail(
-            subject=f"[Kawal] Insiden data: {source} {day.isoformat()} tidak dapat diproses",
+            subject=f"[Kawal] #{t.id} Insiden data: {source} {day.isoformat()} tidak dapat diproses",
+            headline=f"Data {source} {_date(day)} tidak dapat diproses: KPI-nya tidak dinilai",
+            tone="breach",
             greeting="Yth. tim data engineering,",
             intro=(
                 f"Data sumber {source} untuk {_date(day)} tidak dapat diproses. KPI dari sumber ini untuk hari "
@@ -342,5 +372,6 @@ def data_incident(session: Session, register: Register, t: DefectTicket, source:
                 '--recommendation "…"',
             ],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )

@@ -44,6 +44,11 @@ class Mail:
     how_to_act: list[str]
     recent: list[tuple[str, str, str]] | None = None
     link: str | None = None
+    #: one line on top, coloured by ``tone`` (breach, at_risk, met, info); the subject when empty (#18)
+    headline: str | None = None
+    tone: str = "info"
+    #: the words on the button to ``link`` (e.g. "Buka tiket #4")
+    link_label: str | None = None
 
 
 def _check_header(text: str, what: str) -> str:
