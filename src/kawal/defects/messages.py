@@ -46,18 +46,28 @@ def _link(register: Register, t: DefectTicket) -> str | None:
 
 
 def _recent(session: Session, kpi: Kpi, scope: str, day: date) -> list[tuple[str, str, str]]:
+    """The KPI's last values as its PIC judges it: the last 7 days of a daily KPI, the last 6 months
+    of a monthly one (attrition is never shown as daily "met" rows under a missed month, #18)."""
+    from kawal.register import Period
+
+    monthly = kpi.period is Period.monthly
+    since = (day.replace(day=1) - timedelta(days=160)).replace(day=1) if monthly else day - timedelta(days=6)
     rows = session.scalars(
         select(KpiValue)
         .where(
             KpiValue.kpi_id == kpi.id,
             KpiValue.scope == scope,
-            KpiValue.period_type == "day",
-            KpiValue.period_start > day - timedelta(days=7),
+            KpiValue.period_type == ("month" if monthly else "day"),
+            KpiValue.period_start >= since,
             KpiValue.period_start <= day,
         )
         .order_by(KpiValue.period_start)
     ).all()
-    return [(r.period_start.isoformat(), _num(r.value), Status(r.evaluation).label_id) for r in rows]
+    return [
+        (r.period_start.strftime("%m/%Y") if monthly else r.period_start.isoformat(), _num(r.value),
+         Status(r.evaluation).label_id)
+        for r in rows
+    ]  # fmt: skip
 
 
 def _facts(register: Register, t: DefectTicket, kpi: Kpi, row: KpiValueRow) -> list[tuple[str, str]]:
@@ -107,6 +117,7 @@ def defect_opened(session: Session, register: Register, t: DefectTicket, kpi: Kp
             intro=f"KPI yang Anda kawal tidak mencapai target. Tiket defect #{t.id} telah dibuka.",
             facts=_facts(register, t, kpi, row),
             recent=_recent(session, kpi, row.scope, row.period_start),
+            recent_title="6 bulan terakhir" if kpi.period.value == "monthly" else "7 hari terakhir",
             expected=(
                 "Sesuai IK KPI Management §5.3.1: koordinasikan dengan SDM terkait, lalu sampaikan analisis "
                 f"akar masalah dan rekomendasi kepada Manajer Operasional paling lambat {due}. Tanpa analysis "
@@ -145,6 +156,7 @@ def defect_reopened(session: Session, register: Register, t: DefectTicket, kpi: 
             ),
             facts=_facts(register, t, kpi, row),
             recent=_recent(session, kpi, row.scope, row.period_start),
+            recent_title="6 bulan terakhir" if kpi.period.value == "monthly" else "7 hari terakhir",
             expected=(
                 f"Analisis ulang akar masalah dan sampaikan rekomendasi baru paling lambat {_date(t.analysis_due)}."
             ),

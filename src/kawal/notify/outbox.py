@@ -49,6 +49,8 @@ class Mail:
     tone: str = "info"
     #: the words on the button to ``link`` (e.g. "Buka tiket #4")
     link_label: str | None = None
+    #: the heading of ``recent``: days for a daily KPI, months for a monthly one
+    recent_title: str = "7 hari terakhir"
 
 
 def _check_header(text: str, what: str) -> str:
