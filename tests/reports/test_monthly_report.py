@@ -351,3 +351,16 @@ def test_a_month_without_data_or_not_begun_is_refused(store) -> None:  # type: i
     # the month still running is reported, and says so first
     running = build_context(store, REGISTER, MONTH, generated_at=datetime(2026, 2, 20, 9, tzinfo=WIB))
     assert running.in_progress and running.caveats[0].startswith("Bulan masih berjalan")
+
+
+def test_every_missed_or_at_risk_kpi_has_a_chart_and_a_monthly_kpi_is_charted_by_month(store) -> None:  # type: ignore[no-untyped-def]
+    ctx = build_context(store, REGISTER, MONTH)
+    charted = {c["kpi"]: c for c in ctx.charts}
+    assert {x.id for x in ctx.story} <= set(charted)
+    for c in charted.values():
+        monthly = REGISTER.kpi(c["kpi"]).period.value == "monthly"
+        assert c["period"] == ("month" if monthly else "day")
+        if not monthly:  # every day of February on the axis, the missing 10th a gap for interactions KPIs
+            assert len(c["points"]) == 28
+    scr = charted["scr"]
+    assert next(p for p in scr["points"] if p["at"] == MISSING.isoformat())["value"] is None

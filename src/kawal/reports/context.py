@@ -262,7 +262,7 @@ def build_context(
             unit=labels[f"unit_{kpi.unit.value}"],
             scope=labels[kpi.scope.value],
             external=kpi.scope is Scope.external,
-            target="—" if target is None else f"{sign} {format_number(target.value, locale)}",
+            target=_target_text(register, kpi, days, sign, locale, labels),
             actual=format_number(v.value if v else None, locale),
             value=v.value if v else None,
             status=status.value,
@@ -377,19 +377,27 @@ def build_context(
     if in_progress:
         caveats.insert(0, labels["in_progress"].format(day=max((v.period_start for v in day_values), default=first)))
 
+    # a chart for every KPI that missed or is at risk, then the key ones (#18); a monthly KPI as months
+    from kawal.reports.charts import chart_spec
+
+    charted = [x.id for x in story] + [k for k in CHART_KPIS if register.has_kpi(k) and k not in {x.id for x in story}]
     charts = []
-    for kpi_id in CHART_KPIS:
-        if not any(k.id == kpi_id for k in register.kpis):
-            continue
+    for kpi_id in charted:
         kpi = register.kpi(kpi_id)
-        series = [(v.period_start, v.value, v.target) for v in day_values if v.kpi_id == kpi_id]
-        charts.append(
-            {
-                "kpi": kpi_id,
-                "title": f"{kpi.name_id if lang == 'id' else kpi.name_en} ({labels[f'unit_{kpi.unit.value}']})",
-                "series": [(d.isoformat(), val, tgt) for d, val, tgt in series],
-            }
-        )
+        if not register.site.uses(kpi.source):
+            continue
+        monthly = kpi.period is Period.monthly
+        title = f"{kpi.name_id if lang == 'id' else kpi.name_en} ({labels[f'unit_{kpi.unit.value}']})"
+        if monthly:
+            values = {m: (mv.value, mv.evaluation) for m in months if (mv := month_values.get((kpi_id, m))) is not None}
+            # from its first month with a value: no row of empty months before its history began
+            since = min((m for m, (value, _e) in values.items() if value is not None), default=first)
+            axis = [m for m in months if m >= since]
+            charts.append(chart_spec(kpi, register, axis, values, monthly=True, title=title, lang=lang))
+        else:
+            values = {v.period_start: (v.value, v.evaluation) for v in day_values if v.kpi_id == kpi_id}
+            axis = [d for d in days if d <= today]  # a running month: up to today, not a row of empty days
+            charts.append(chart_spec(kpi, register, axis, values, monthly=False, title=title, lang=lang))
 
     from kawal.review.actions import actions_for_report
 
@@ -443,6 +451,20 @@ def build_context(
         to=[register.people.describe(people.accountable, "role")],
         cc={name: [register.people.describe(pid, "role") for pid in ids] for name, ids in people.consulted.items()},
     )
+
+
+def _target_text(register, kpi, days, sign, locale, labels) -> str:  # type: ignore[no-untyped-def]
+    """The month's target; a revision that moves it mid-month is said, with the day it takes effect
+    (the table must not say "≤ 300" while the chart steps to 280 on the 16th, #18)."""
+    first = register.target_on(kpi.id, days[0])
+    if first is None:
+        return "—"
+    text = f"{sign} {format_number(first.value, locale)}"
+    for day in days[1:]:
+        now = register.target_on(kpi.id, day)
+        if now is not None and now.value != first.value:
+            return text + f" → {format_number(now.value, locale)} ({labels['from_day']} {day:%d/%m}, rev {now.rev})"
+    return text
 
 
 def _story(register, categories, tickets, actions, overdue, labels, today) -> list[StoryLine]:  # type: ignore[no-untyped-def]

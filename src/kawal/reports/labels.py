@@ -32,7 +32,13 @@ LABELS: dict[str, dict[str, str]] = {
         "days_breached": "Hari ✗",
         "external": "eksternal",
         "internal": "internal",
-        "charts": "Grafik KPI utama terhadap target",
+        "charts": "Grafik KPI terhadap target: yang tidak tercapai dan waspada, lalu KPI utama",
+        "from_day": "mulai",
+        "chart_rule": (
+            "Sumbu waktu memuat setiap hari (KPI bulanan: setiap bulan); hari tanpa data atau dikarantina "
+            "dibiarkan kosong dan diarsir. Garis target dan batas waspada mengikuti revisi register. "
+            "Sumbu nilai mencakup target, batas waspada dan semua nilai, dengan rentang minimal 10% dari target."
+        ),
         "defects": "Defect bulan ini dan recovery plan",
         "no_defects": "Tidak ada defect bulan ini.",
         "ticket": "Tiket",
@@ -130,7 +136,13 @@ LABELS: dict[str, dict[str, str]] = {
         "days_breached": "Days ✗",
         "external": "external",
         "internal": "internal",
-        "charts": "Key KPIs against their target",
+        "charts": "KPIs against their target: those missed and at risk, then the key KPIs",
+        "from_day": "from",
+        "chart_rule": (
+            "The time axis has every day (monthly KPIs: every month); days without data or quarantined are "
+            "left empty and shaded. Target and warning lines follow the register's revisions. The value "
+            "axis spans the target, the warning and every value, over at least 10% of the target."
+        ),
         "defects": "Defects of the month and recovery plans",
         "no_defects": "No defect this month.",
         "ticket": "Ticket",
