@@ -1,7 +1,8 @@
-# Kawal's Airflow image: the official Airflow 3.3.2 image (Python 3.11, as the lock) plus Kawal's
-# locked dependencies, WeasyPrint's system libraries and the project's code and configuration.
+# Kawal's Airflow image: the official *slim* Airflow 3.3.2 image (core Airflow only, Python 3.11, as
+# the lock) plus Kawal's runtime lock (exactly the providers Kawal uses: smtp, standard, celery; no
+# test, lint or demo tool), WeasyPrint's system libraries and the project's code and configuration.
 # Built by `docker compose build` (docker-compose.yml); deploy steps in docs/operations.md.
-FROM apache/airflow:3.3.2-python3.11
+FROM apache/airflow:slim-3.3.2-python3.11
 
 USER root
 # WeasyPrint 70 renders through Pango/HarfBuzz and needs real fonts (STACK-NOTES "WeasyPrint 70");
@@ -14,15 +15,14 @@ RUN apt-get update \
 
 USER airflow
 WORKDIR /opt/kawal
-# Dependencies first (the layer is reused while only code changes). The lock pins apache-airflow
-# 3.3.2 itself, so this cannot up- or downgrade the image's Airflow; `pip check` fails the build if
-# the set does not hold together.
-COPY --chown=airflow:root requirements.lock /opt/kawal/requirements.lock
-RUN pip install --no-cache-dir -r /opt/kawal/requirements.lock && pip check
-
-COPY --chown=airflow:root pyproject.toml README.md /opt/kawal/
+# The runtime lock (requirements.lock: no dev or demo extras), then Kawal without dependencies, then
+# `pip check`: stack/install-runtime.sh, the same script tests/stack/test_runtime_lock.py runs in a
+# clean virtualenv on every `make test` (no Docker engine on the build machines). The lock pins
+# apache-airflow 3.3.2 itself, so this cannot up- or downgrade the image's Airflow.
+COPY --chown=airflow:root requirements.lock pyproject.toml README.md /opt/kawal/
+COPY --chown=airflow:root stack/install-runtime.sh /opt/kawal/stack/install-runtime.sh
 COPY --chown=airflow:root src /opt/kawal/src
-RUN pip install --no-cache-dir --no-deps /opt/kawal
+RUN PIP_NO_CACHE_DIR=1 UV_NO_CACHE=1 bash /opt/kawal/stack/install-runtime.sh python /opt/kawal
 
 # What the DAGs read at run time: rules, mappings, report templates, GX suites; the DAG files and
 # plugins in Airflow's own folders. Baked in, so every container of one image runs the same code.

@@ -25,12 +25,13 @@ help:
 	@echo "make bench-backfill - a year of a 5,000-calls-a-day center through kawal import + kawal backfill"
 	@echo "make lint | fmt | lock | clean"
 
-# The venv is rebuilt when the lock or the project metadata change. uv installs exactly the lock
-# (no Airflow constraint file from the internet: those hosts are unreachable here).
-$(VENV)/.installed: requirements.lock pyproject.toml
+# The venv is rebuilt when the lock or the project metadata change. uv installs exactly the dev lock
+# (the runtime lock plus the `dev` and `demo` extras; no Airflow constraint file from the internet:
+# those hosts are unreachable here). The image installs the runtime lock only (Dockerfile).
+$(VENV)/.installed: requirements-dev.lock requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
-	$(UV) pip sync --quiet --python $(PY) requirements.lock
+	$(UV) pip sync --quiet --python $(PY) requirements-dev.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	$(UV) pip check --python $(PY)
 	touch $@
@@ -75,8 +76,11 @@ fmt: install
 	$(VENV)/bin/ruff format .
 
 # Re-resolve the lock after changing pyproject.toml's dependencies.
+# Two locks of one resolution: the dev lock first, then the runtime lock constrained by it, so a package
+# has the same version in the image as in the tests (tests/stack/test_runtime_lock.py checks both).
 lock: install
-	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra dev --extra demo --python-version 3.11 -o requirements-dev.lock
+	$(UV) pip compile pyproject.toml --python-version 3.11 -c requirements-dev.lock -o requirements.lock
 
 # The compose topology as processes on this machine (no Docker engine here): Airflow's api-server,
 # scheduler, dag-processor, triggerer and two Celery workers on the local PostgreSQL and Redis,

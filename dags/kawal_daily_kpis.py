@@ -47,7 +47,10 @@ from datetime import timedelta
 
 from airflow.sdk import CronTriggerTimetable, Param, dag
 
-from kawal.airflow_step import KawalStep  # light: the SDK only (its docstring says why not @task)
+from kawal.airflow_step import (
+    KawalStep,
+    tell_data_engineering,
+)  # light: the SDK only (its docstring says why not @task)
 from kawal.site import load_site  # light: PyYAML only
 
 # kpi_rules/site.yaml: the business day's zone (WIB by default: the center's days start and end there,
@@ -63,7 +66,12 @@ SOURCES = SITE.sources
     start_date=SITE.daily_dag_start,
     catchup=False,
     max_active_runs=4,
-    default_args={"owner": "kawal-data-engineering", "retries": 2, "retry_delay": timedelta(minutes=5)},
+    default_args={
+        "owner": "kawal-data-engineering",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "on_failure_callback": tell_data_engineering,  # one mail per failed run (#19)
+    },
     tags=["kawal", "daily", "kpi"],
     # A run for a past day (kawal backfill, airflow backfill create --dag-run-conf '{"backfill": true}')
     # records its breach mails as held: PICs are not mailed about last year; the tickets are opened.

@@ -26,7 +26,10 @@ from datetime import timedelta
 
 from airflow.sdk import CronTriggerTimetable, dag
 
-from kawal.airflow_step import KawalStep  # light: the SDK only (its docstring says why not @task)
+from kawal.airflow_step import (
+    KawalStep,
+    tell_data_engineering,
+)  # light: the SDK only (its docstring says why not @task)
 from kawal.site import load_site  # light: PyYAML only
 
 SITE = load_site()  # kpi_rules/site.yaml: the business day's zone, the start of history
@@ -50,7 +53,12 @@ emails the Accountable and data engineering once (`report-late:YYYY-MM`).
     start_date=SITE.dag_start,
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "kawal-data-engineering", "retries": 3, "retry_delay": timedelta(minutes=15)},
+    default_args={
+        "owner": "kawal-data-engineering",
+        "retries": 3,
+        "retry_delay": timedelta(minutes=15),
+        "on_failure_callback": tell_data_engineering,  # one mail per failed run (#19)
+    },
     tags=["kawal", "monthly", "report"],
     doc_md=__doc__,
 )
@@ -64,7 +72,12 @@ def kawal_monthly_report() -> None:
     schedule=CronTriggerTimetable("0 9 5 * *", timezone=SITE.timezone),
     start_date=SITE.dag_start,
     catchup=False,
-    default_args={"owner": "kawal-data-engineering", "retries": 2, "retry_delay": timedelta(minutes=10)},
+    default_args={
+        "owner": "kawal-data-engineering",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=10),
+        "on_failure_callback": tell_data_engineering,  # one mail per failed run (#19)
+    },
     tags=["kawal", "monthly", "report"],
     doc_md=DEADLINE_DOC,
 )

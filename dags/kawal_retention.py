@@ -27,7 +27,10 @@ from datetime import timedelta
 
 from airflow.sdk import CronTriggerTimetable, Param, dag
 
-from kawal.airflow_step import KawalStep  # light: the SDK only (its docstring says why not @task)
+from kawal.airflow_step import (
+    KawalStep,
+    tell_data_engineering,
+)  # light: the SDK only (its docstring says why not @task)
 from kawal.site import load_site  # light: PyYAML only
 
 SITE = load_site()  # kpi_rules/site.yaml: the business day's zone, the start of history
@@ -39,7 +42,12 @@ SITE = load_site()  # kpi_rules/site.yaml: the business day's zone, the start of
     start_date=SITE.dag_start,
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "kawal-data-engineering", "retries": 2, "retry_delay": timedelta(minutes=10)},
+    default_args={
+        "owner": "kawal-data-engineering",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=10),
+        "on_failure_callback": tell_data_engineering,  # one mail per failed run (#19)
+    },
     tags=["kawal", "monthly", "records"],
     params={"dry_run": Param(False, type="boolean", description="list the expired records only; dispose of none")},
     doc_md=__doc__,

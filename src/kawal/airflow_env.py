@@ -21,6 +21,12 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
+def _folder(airflow_setting: str, default: Path) -> str:
+    """Airflow's own folder setting when the environment gives one (a runtime install outside the
+    checkout: the image, tests/stack/test_runtime_lock.py), else the checkout's folder."""
+    return os.environ.get(airflow_setting) or str(default)
+
+
 def embedded_airflow_env(kawal_home: Path) -> dict[str, str]:
     from kawal.site import load_site
 
@@ -29,13 +35,13 @@ def embedded_airflow_env(kawal_home: Path) -> dict[str, str]:
     return {
         "KAWAL_HOME": str(kawal_home),
         "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(repo_root() / "dags"),
+        "AIRFLOW__CORE__DAGS_FOLDER": _folder("AIRFLOW__CORE__DAGS_FOLDER", repo_root() / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": load_site(Path(rules)).timezone,  # site.yaml
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(repo_root() / "plugins"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": _folder("AIRFLOW__CORE__PLUGINS_FOLDER", repo_root() / "plugins"),
         "GX_ANALYTICS_ENABLED": "false",  # no network on these machines (docs/STACK-NOTES.md)
         "KAWAL_RULES_DIR": rules,
         "KAWAL_MAPPINGS_DIR": os.environ.get("KAWAL_MAPPINGS_DIR", str(repo_root() / "mappings")),

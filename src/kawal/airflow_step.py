@@ -62,3 +62,11 @@ class KawalStep(BaseOperator):
         kwargs.update({name: context[name] for name in CONTEXT_ARGS if name in wanted})
         with fail_fast_on_user_error():
             return function(**kwargs)
+
+
+def tell_data_engineering(context: Any) -> None:
+    """Every Kawal DAG's ``on_failure_callback``: one mail per failed run to data engineering
+    (:mod:`kawal.pipeline.failures`, imported only when a task has failed)."""
+    from kawal.pipeline.failures import on_task_failure
+
+    on_task_failure(context)

@@ -237,3 +237,28 @@ def test_bad_input_fails_its_source_with_one_clear_line_and_the_others_go_on(
     assert "Insiden data: interactions 2026-03-16" in mail["Subject"]
     assert "tono.wijaya@kawal-demo.example" in mail["To"]
     assert message in mail.get_body(("plain",)).get_content()
+    # #19: the failed run told data engineering once, with the task, the day and the error's first line
+    failed = [m for m in mail_sink.messages() if "Run gagal" in m["Subject"]]
+    assert len(failed) == 1, [m["Subject"] for m in mail_sink.messages()]
+    assert (
+        " ".join(failed[0]["Subject"].split())
+        == "[Kawal] Run gagal: kawal_daily_kpis 2026-03-16, task ingest_interactions"
+    )
+    assert "tono.wijaya@kawal-demo.example" in failed[0]["To"]
+    assert message in failed[0].get_body(("plain",)).get_content()
+    # a re-run of the same day fails again, and tells nobody twice
+    again = daily_dag.test(logical_date=daily_run_logical_date(DAY))
+    assert str(again.state) == "failed"
+    assert len([m for m in mail_sink.messages() if "Run gagal" in m["Subject"]]) == 1
+
+
+def test_a_backfilled_day_that_fails_records_its_failed_run_mail_as_held(daily_dag, run_env, mail_sink) -> None:  # type: ignore[no-untyped-def]
+    landing, url = run_env
+    engine_for(url)
+    write_demo_month(DAY.replace(day=1), landing, seed=14, calls_per_day=100)
+    day_file(landing, "interactions", DAY).unlink()
+    run = daily_dag.test(logical_date=daily_run_logical_date(DAY), run_conf={"backfill": True})
+    assert str(run.state) == "failed"
+    rows = _query(url, "SELECT state, to_addrs FROM notification WHERE kind = 'run_failed'")
+    assert [(r.state, r.to_addrs) for r in rows] == [("held", "Tono Wijaya <tono.wijaya@kawal-demo.example>")]
+    assert [m for m in mail_sink.messages() if "Run gagal" in m["Subject"]] == []  # kawal backfill names the day

@@ -346,7 +346,11 @@ def test_delivery_is_exactly_once_and_survives_a_server_outage(
     assert (up.sent, again.sent) == (1, 0)
     assert len(mails) == 1
     (mail,) = mails
-    assert mail["Subject"].startswith("[Kawal] Defect KPI Success Call Ratio 2026-10-13: 86,6 %")
+    with session_scope(engine) as s:
+        ticket = s.scalars(select(DefectTicket)).one()
+    # #18: ticket number, KPI, severity and value vs target in the subject alone
+    assert mail["Subject"].startswith(f"[Kawal] #{ticket.id} Success Call Ratio (")
+    assert "86,6 % vs target ≥ 95,0 %, 2026-10-13" in " ".join(mail["Subject"].split())
     assert "Budi Santoso <budi.santoso@kawal-demo.example>" in mail["To"]
     assert "rina.wulandari@kawal-demo.example" in mail["Cc"]
     assert mail.get_body(("html",)).get_content().lstrip().startswith("<!doctype html>")

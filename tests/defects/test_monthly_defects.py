@@ -55,3 +55,13 @@ def test_mystery_shopper_month_opens_a_defect_when_the_month_is_complete(
     assert (month.days_covered, month.evaluation) == (31, "breach")
     assert (occurrence.period_type, occurrence.period_start) == ("month", MONTH)
     assert ticket.responsible == "pic_quality" and ticket.external
+    # the PIC's mail shows the KPI as months, never as daily "met" rows under a missed month (#18)
+    from kawal.store.models import Notification
+
+    with session_scope(engine) as s:
+        mail = s.scalars(
+            select(Notification).where(Notification.kind == "defect_opened", Notification.ticket_id == ticket.id)
+        ).one()
+    assert "6 bulan terakhir:" in mail.body_text and "7 hari terakhir" not in mail.body_text
+    assert "10/2026" in mail.body_text and "2026-10-30" not in mail.body_text
+    assert f"#{ticket.id} " in mail.subject and "vs target ≥ 85,0" in mail.subject

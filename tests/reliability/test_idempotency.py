@@ -43,8 +43,11 @@ def test_daily_dag_rerun_three_times_leaves_the_store_identical_and_sends_nothin
     tickets = query(url, "SELECT kind, subject FROM defect_ticket ORDER BY id")
     assert ("data_incident", "seats_headcount") in {(t.kind, t.subject) for t in tickets}
     assert ("kpi_defect", "scr") in {(t.kind, t.subject) for t in tickets}  # the short-staffed day's miss
-    # one mail per ticket opened (each opening tells its PIC / data engineering once), all delivered
-    assert len(mail_sink.messages()) == len(tickets)
+    # one mail per ticket opened (each opening tells its PIC / data engineering once), and one for the
+    # failed run (#19), all delivered
+    expected = len(tickets) + 1
+    assert len(mail_sink.messages()) == expected
+    assert sum("Run gagal" in m["Subject"] for m in mail_sink.messages()) == 1
     digest, counts = store_digest(url), row_counts(url)
 
     for _ in range(RERUNS):
@@ -53,8 +56,8 @@ def test_daily_dag_rerun_three_times_leaves_the_store_identical_and_sends_nothin
         assert store_digest(url) == digest
 
     assert row_counts(url) == counts
-    assert len(mail_sink.messages()) == len(tickets)
-    print(f"daily re-run: 1+{RERUNS} runs, mails {len(tickets)} sent / {len(tickets)} expected, rows {counts}")
+    assert len(mail_sink.messages()) == expected
+    print(f"daily re-run: 1+{RERUNS} runs, mails {expected} sent / {expected} expected, rows {counts}")
     ids = [m["Message-ID"] for m in mail_sink.messages()]
     assert sorted(ids) == sorted(r.message_id for r in query(url, "SELECT message_id FROM notification"))
 

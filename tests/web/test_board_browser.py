@@ -251,3 +251,53 @@ def test_the_board_is_an_entry_of_airflows_navigation(board, chromium) -> None: 
     assert frame.get_by_test_id("month").inner_text() == "Oktober 2026"
     shot(page, "airflow-nav")
     page.context.close()
+
+
+def test_a_breach_mail_on_a_phone_has_a_headline_a_status_colour_and_a_link_that_opens_the_ticket(
+    board, chromium
+) -> None:  # type: ignore[no-untyped-def]
+    """#18: the PIC's breach mail, opened at 390 px as a phone shows it, then its button followed on the
+    real board. The link's host is the site's ui_base_url (kpi_rules/procedure.yaml); the test board runs
+    on its own port, so the link's path is followed there."""
+    from urllib.parse import urlsplit
+
+    from kawal.store.models import Notification
+
+    ticket_id = board.tickets["csi"]
+    with session_scope(engine_for(board.store_url)) as s:
+        mail = s.scalars(
+            select(Notification).where(Notification.kind == "defect_opened", Notification.ticket_id == ticket_id)
+        ).one()
+        html, subject = mail.body_html, mail.subject
+    assert subject.startswith(f"[Kawal] #{ticket_id} ") and "vs target ≥" in subject
+
+    phone = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+    phone.set_content(html)
+    headline = phone.locator(".headline")
+    assert "tidak mencapai target" in headline.inner_text()
+    assert headline.evaluate("e => getComputedStyle(e).borderLeftColor") == "rgb(163, 33, 24)"  # the breach red
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing wider than 390
+    widest = phone.evaluate(
+        "Math.max(...[...document.body.querySelectorAll('*')].map(e => e.getBoundingClientRect().right))"
+    )
+    assert widest <= 390
+    smallest = phone.evaluate(
+        "Math.min(...[...document.body.querySelectorAll('p, td, th, a, code')]"
+        ".map(e => parseFloat(getComputedStyle(e).fontSize)))"
+    )
+    assert smallest >= 14
+    button = phone.locator("a.action")
+    assert button.inner_text() == f"Buka tiket #{ticket_id}"
+    box = button.bounding_box()
+    assert box is not None and box["height"] >= 40 and box["x"] + box["width"] <= 390  # a thumb's target
+    link = urlsplit(button.get_attribute("href"))
+    assert link.path == f"/kawal/defects/{ticket_id}"
+    # the plain-text part says the same and carries the same link
+    assert f"Buka tiket #{ticket_id}: " in mail.body_text and link.geturl() in mail.body_text
+    shot(phone, "mail-breach-phone")
+    phone.context.close()
+
+    pic = login(chromium, board.base, "pic_quality", viewport={"width": 390, "height": 844}, is_mobile=True)
+    pic.goto(board.base + link.path)
+    assert f"#{ticket_id}" in pic.locator("h1").inner_text()
+    pic.context.close()

@@ -46,18 +46,28 @@ def _link(register: Register, t: DefectTicket) -> str | None:
 
 
 def _recent(session: Session, kpi: Kpi, scope: str, day: date) -> list[tuple[str, str, str]]:
+    """The KPI's last values as its PIC judges it: the last 7 days of a daily KPI, the last 6 months
+    of a monthly one (attrition is never shown as daily "met" rows under a missed month, #18)."""
+    from kawal.register import Period
+
+    monthly = kpi.period is Period.monthly
+    since = (day.replace(day=1) - timedelta(days=160)).replace(day=1) if monthly else day - timedelta(days=6)
     rows = session.scalars(
         select(KpiValue)
         .where(
             KpiValue.kpi_id == kpi.id,
             KpiValue.scope == scope,
-            KpiValue.period_type == "day",
-            KpiValue.period_start > day - timedelta(days=7),
+            KpiValue.period_type == ("month" if monthly else "day"),
+            KpiValue.period_start >= since,
             KpiValue.period_start <= day,
         )
         .order_by(KpiValue.period_start)
     ).all()
-    return [(r.period_start.isoformat(), _num(r.value), Status(r.evaluation).label_id) for r in rows]
+    return [
+        (r.period_start.strftime("%m/%Y") if monthly else r.period_start.isoformat(), _num(r.value),
+         Status(r.evaluation).label_id)
+        for r in rows
+    ]  # fmt: skip
 
 
 def _facts(register: Register, t: DefectTicket, kpi: Kpi, row: KpiValueRow) -> list[tuple[str, str]]:
@@ -71,6 +81,15 @@ def _facts(register: Register, t: DefectTicket, kpi: Kpi, row: KpiValueRow) -> l
         ("Target", f"{_target(kpi, row.target)} (register revisi {row.register_rev})"),
         ("PIC", register.people.describe(kpi.pic)),
     ]
+
+
+def _short(kpi: Kpi) -> str:
+    """The KPI's name without its gloss: "Response Time (rata-rata waktu jawab)" → "Response Time"."""
+    return kpi.name_id.split(" (")[0]
+
+
+def _value(kpi: Kpi, value: float | None) -> str:
+    return f"{_num(value)} {kpi.unit.label_id}"
 
 
 def _cc_accountable(register: Register, t: DefectTicket) -> list[str]:
@@ -88,12 +107,17 @@ def defect_opened(session: Session, register: Register, t: DefectTicket, kpi: Kp
         to=[kpi.pic],
         cc=_cc_accountable(register, t),
         mail=Mail(
-            subject=f"[Kawal] Defect KPI {kpi.name_id} {row.period_start.isoformat()}: {_num(row.value)} "
-            f"{kpi.unit.label_id} (target {_target(kpi, row.target)})",
+            # #18: the subject alone says which ticket, which KPI, how bad and by how much
+            subject=f"[Kawal] #{t.id} {_short(kpi)} ({SEVERITY_LABEL_ID[t.severity]}): {_value(kpi, row.value)} "
+            f"vs target {_target(kpi, row.target)}, {row.period_start.isoformat()}",
+            headline=f"{_short(kpi)} tidak mencapai target: {_value(kpi, row.value)}, "
+            f"target {_target(kpi, row.target)}",
+            tone="breach",
             greeting=f"Yth. {register.people.describe(kpi.pic)},",
             intro=f"KPI yang Anda kawal tidak mencapai target. Tiket defect #{t.id} telah dibuka.",
             facts=_facts(register, t, kpi, row),
             recent=_recent(session, kpi, row.scope, row.period_start),
+            recent_title="6 bulan terakhir" if kpi.period.value == "monthly" else "7 hari terakhir",
             expected=(
                 "Sesuai IK KPI Management §5.3.1: koordinasikan dengan SDM terkait, lalu sampaikan analisis "
                 f"akar masalah dan rekomendasi kepada Manajer Operasional paling lambat {due}. Tanpa analysis "
@@ -105,6 +129,7 @@ def defect_opened(session: Session, register: Register, t: DefectTicket, kpi: Kp
                 '--coordinated-with "…" --recommendation "…"',
             ],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -119,7 +144,11 @@ def defect_reopened(session: Session, register: Register, t: DefectTicket, kpi: 
         to=[kpi.pic],
         cc=[register.people.accountable],
         mail=Mail(
-            subject=f"[Kawal] Tiket #{t.id} dibuka kembali: {kpi.name_id} kembali tidak mencapai target",
+            subject=f"[Kawal] #{t.id} {_short(kpi)} ({SEVERITY_LABEL_ID[t.severity]}) dibuka kembali: "
+            f"{_value(kpi, row.value)} vs target {_target(kpi, row.target)}",
+            headline=f"{_short(kpi)} kembali tidak mencapai target: {_value(kpi, row.value)}, "
+            f"target {_target(kpi, row.target)}",
+            tone="breach",
             greeting=f"Yth. {register.people.describe(kpi.pic)},",
             intro=(
                 f"Selama pemantauan sejak {_date(t.monitoring_since)} KPI kembali tidak mencapai target: "
@@ -127,6 +156,7 @@ def defect_reopened(session: Session, register: Register, t: DefectTicket, kpi: 
             ),
             facts=_facts(register, t, kpi, row),
             recent=_recent(session, kpi, row.scope, row.period_start),
+            recent_title="6 bulan terakhir" if kpi.period.value == "monthly" else "7 hari terakhir",
             expected=(
                 f"Analisis ulang akar masalah dan sampaikan rekomendasi baru paling lambat {_date(t.analysis_due)}."
             ),
@@ -135,6 +165,7 @@ def defect_reopened(session: Session, register: Register, t: DefectTicket, kpi: 
                 '--coordinated-with "…" --recommendation "…"'
             ],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -169,6 +200,7 @@ def analysis_submitted(session: Session, register: Register, t: DefectTicket) ->
                 '[--preventive "langkah|pemilik|YYYY-MM-DD"]'
             ],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -203,6 +235,7 @@ def plan_decided(session: Session, register: Register, t: DefectTicket) -> None:
             ),
             how_to_act=[f'kawal defects verify {t.id} --as {kpi.pic} --note "…"'],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -219,7 +252,10 @@ def analysis_overdue(session: Session, register: Register, t: DefectTicket, as_o
         to=[accountable],
         cc=[kpi.pic],
         mail=Mail(
-            subject=f"[Kawal] Eskalasi: tiket #{t.id} ({kpi.name_id}) belum dianalisis",
+            subject=f"[Kawal] Eskalasi #{t.id} {_short(kpi)} ({SEVERITY_LABEL_ID[t.severity]}): analisis lewat "
+            f"tenggat {t.analysis_due.isoformat()}",
+            headline=f"Tiket #{t.id} ({_short(kpi)}) belum dianalisis: tenggat {_date(t.analysis_due)} terlewati",
+            tone="at_risk",
             greeting=f"Yth. {register.people.describe(accountable)},",
             intro=(
                 f"Analisis tiket #{t.id} seharusnya disampaikan paling lambat {_date(t.analysis_due)} "
@@ -234,6 +270,7 @@ def analysis_overdue(session: Session, register: Register, t: DefectTicket, as_o
             expected="Mohon tindak lanjuti dengan PIC agar analisis dan rekomendasi segera disampaikan.",
             how_to_act=[f"kawal defects show {t.id}"],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -259,6 +296,7 @@ def action_overdue(session: Session, register: Register, t: DefectTicket, action
             expected="Selesaikan tindakan atau minta Manajer Operasional menyesuaikan recovery plan.",
             how_to_act=[f"kawal defects show {t.id}"],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -285,6 +323,7 @@ def ready_to_close(session: Session, register: Register, t: DefectTicket, streak
             expected="Tutup tiket bila Anda setuju recovery plan telah efektif.",
             how_to_act=[f'kawal defects close {t.id} --as {accountable} --note "…"'],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -312,6 +351,7 @@ def closed(session: Session, register: Register, t: DefectTicket) -> None:
             expected="Tidak ada tindakan lebih lanjut. Riwayat tiket tersimpan sebagai rekaman (IK §6).",
             how_to_act=[f"kawal defects show {t.id}"],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )
 
@@ -326,7 +366,9 @@ def data_incident(session: Session, register: Register, t: DefectTicket, source:
         to=list(register.people.data_engineering),
         cc=[],
         mail=Mail(
-            subject=f"[Kawal] Insiden data: {source} {day.isoformat()} tidak dapat diproses",
+            subject=f"[Kawal] #{t.id} Insiden data: {source} {day.isoformat()} tidak dapat diproses",
+            headline=f"Data {source} {_date(day)} tidak dapat diproses: KPI-nya tidak dinilai",
+            tone="breach",
             greeting="Yth. tim data engineering,",
             intro=(
                 f"Data sumber {source} untuk {_date(day)} tidak dapat diproses. KPI dari sumber ini untuk hari "
@@ -342,5 +384,6 @@ def data_incident(session: Session, register: Register, t: DefectTicket, source:
                 '--recommendation "…"',
             ],
             link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
         ),
     )

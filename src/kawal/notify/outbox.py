@@ -45,6 +45,13 @@ class Mail:
     how_to_act: list[str]
     recent: list[tuple[str, str, str]] | None = None
     link: str | None = None
+    #: one line on top, coloured by ``tone`` (breach, at_risk, met, info); the subject when empty (#18)
+    headline: str | None = None
+    tone: str = "info"
+    #: the words on the button to ``link`` (e.g. "Buka tiket #4")
+    link_label: str | None = None
+    #: the heading of ``recent``: days for a daily KPI, months for a monthly one
+    recent_title: str = "7 hari terakhir"
 
 
 def _check_header(text: str, what: str) -> str:

@@ -105,6 +105,8 @@ def run_backfill(
                 f"DAG file(s) do not import: {'; '.join(f'{k}: {v}' for k, v in bag.import_errors.items())}"
             )
         dag = bag.get_dag(DAG_ID)
+        if dag is None:
+            raise KawalError(f"DAG {DAG_ID} is not in the DAG folder {env['AIRFLOW__CORE__DAGS_FOLDER']}")
         day = first
         while day <= last:
             t = time.monotonic()

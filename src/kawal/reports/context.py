@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from kawal.defects.lifecycle import SEVERITY_LABEL_ID, State
+from kawal.errors import KawalError
 from kawal.kpis.summary import format_number
 from kawal.periods import days_of_month
 from kawal.register import Category, Direction, Kpi, Period, Register, Scope
@@ -42,6 +43,25 @@ class KpiLine:
     days_breached: str
     #: why a value cannot be judged ("?"), in the words stored with it; empty otherwise
     why: str = ""
+
+
+@dataclass
+class StoryLine:
+    """A KPI the month's reader must act on (missed or at risk), as page 1 tells it (#18): what it
+    is against its target, whose it is, and where its ticket and recovery plan stand (§5.3)."""
+
+    id: str
+    name: str
+    unit: str
+    status: str
+    status_label: str
+    actual: str
+    target: str
+    owner: str
+    ticket: str
+    plan: str
+    #: an action of its plan is past its due date, or no plan was decided yet while the ticket is open
+    late: bool
 
 
 @dataclass
@@ -103,6 +123,15 @@ class ReportContext:
     site_name: str = ""
     #: names of the register entries the site does not report (kpi_rules/site.yaml)
     not_applicable: list[str] = field(default_factory=list)
+    #: page 1 (#18): every missed KPI, then every KPI at risk, with owner, ticket and plan status
+    story: list[StoryLine] = field(default_factory=list)
+    #: KPIs per status for the month (met, at_risk, breach, not_evaluable): not evaluable apart from missed
+    counts: dict[str, int] = field(default_factory=dict)
+    #: one tile per category with its worst status (red/amber/grey/green: breach, at_risk, not_evaluable, met)
+    tiles: list[dict] = field(default_factory=list)
+    headline: str = ""
+    #: the month is still running on the day the report is made: values are month-to-date
+    in_progress: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -122,15 +151,30 @@ def _previous_months(first: date, n: int) -> list[date]:
     return list(reversed(out))
 
 
+class EmptyPeriod(KawalError):
+    """A month the report cannot be about: it has not begun, or the store holds no KPI value for it."""
+
+
+#: how bad a status is, for a category's tile (the worst of its KPIs colours it)
+_SEVERITY = {"met": 0, "not_evaluable": 1, "at_risk": 2, "breach": 3}
+
+
 def build_context(
-    engine: Engine, register: Register, first: date, lang: str = "id", generated_at: datetime | None = None
+    engine: Engine,
+    register: Register,
+    first: date,
+    lang: str = "id",
+    generated_at: datetime | None = None,
+    *,
+    allow_empty: bool = False,
 ) -> ReportContext:
+    """The month's report. A month that has not begun is refused; so is one without any KPI value in
+    the store, unless ``allow_empty`` (then every page says so): an empty report must never look like
+    a month on target (#18)."""
     from kawal.kpis.evaluation import Status, evaluate
     from kawal.settings import site_tz
 
     if lang not in LABELS:
-        from kawal.errors import KawalError
-
         raise KawalError(f"--lang {lang!r}: the report is written in {', '.join(LABELS)}")
     labels, locale = LABELS[lang], LOCALES[lang]
     days = days_of_month(first)
@@ -184,6 +228,17 @@ def build_context(
             )
         ).all()
 
+    today = generated_at.date()
+    if first > today:
+        raise EmptyPeriod(f"{first:%Y-%m} has not begun (today is {today}): there is nothing to report yet")
+    empty = first not in {m for _, m in month_values} and not day_values
+    if empty and not allow_empty:
+        raise EmptyPeriod(
+            f"no KPI value is stored for {first:%Y-%m}: nothing to report (load the month's data first: "
+            "kawal import / kawal backfill)"
+        )
+    in_progress = today <= last
+
     breached: dict[str, int] = {}
     for v in day_values:
         breached[v.kpi_id] = breached.get(v.kpi_id, 0) + (v.evaluation == "breach")
@@ -204,10 +259,10 @@ def build_context(
             why=why,
             id=kpi.id,
             name=kpi.name_id if lang == "id" else kpi.name_en,
-            unit=kpi.unit.label_id,
+            unit=labels[f"unit_{kpi.unit.value}"],
             scope=labels[kpi.scope.value],
             external=kpi.scope is Scope.external,
-            target="—" if target is None else f"{sign} {format_number(target.value, locale)}",
+            target=_target_text(register, kpi, days, sign, locale, labels),
             actual=format_number(v.value if v else None, locale),
             value=v.value if v else None,
             status=status.value,
@@ -234,7 +289,7 @@ def build_context(
         categories.append(
             CategorySection(
                 category.value,
-                category.label_id if lang == "id" else category.name.replace("_", " ").title(),
+                labels[f"category_{category.value}"],
                 met,
                 len(lines),
                 lines,
@@ -277,7 +332,7 @@ def build_context(
                 tid,
                 t.kind,
                 subject,
-                State(t.state).label_id if lang == "id" else t.state.replace("_", " "),
+                labels[f"state_{t.state}"],
                 SEVERITY_LABEL_ID[t.severity] if lang == "id" else t.severity,
                 t.opened_on.isoformat(),
                 sum(1 for o in occurrences if o.ticket_id == tid),
@@ -287,19 +342,62 @@ def build_context(
             )
         )
 
-    charts = []
-    for kpi_id in CHART_KPIS:
-        if not any(k.id == kpi_id for k in register.kpis):
-            continue
-        kpi = register.kpi(kpi_id)
-        series = [(v.period_start, v.value, v.target) for v in day_values if v.kpi_id == kpi_id]
-        charts.append(
-            {
-                "kpi": kpi_id,
-                "title": f"{kpi.name_id if lang == 'id' else kpi.name_en} ({kpi.unit.label_id})",
-                "series": [(d.isoformat(), val, tgt) for d, val, tgt in series],
-            }
+    story = _story(register, categories, tickets, actions, overdue, labels, today)
+    counts = {status: 0 for status in _SEVERITY}
+    for c in categories:
+        for x in c.lines:
+            counts[x.status] += 1
+    tiles = [
+        {
+            "label": c.label,
+            "met": c.met,
+            "total": c.total,
+            "rag": (worst := max((x.status for x in c.lines), key=_SEVERITY.__getitem__)),
+            "rag_count": sum(1 for x in c.lines if x.status == worst),
+        }
+        for c in categories
+    ]
+    without_plan = sum(
+        1 for t in tickets.values() if t.kind == "kpi_defect" and t.state in ("open", "reopened", "analysed")
+    )
+    headline = labels["headline"].format(
+        period=_month_label(first, locale),
+        breach=counts["breach"],
+        at_risk=counts["at_risk"],
+        met=counts["met"],
+        not_evaluable=counts["not_evaluable"],
+        total=sum(counts.values()),
+    )
+    if tickets:
+        headline += " " + labels["headline_tickets"].format(
+            tickets=sum(1 for t in tickets.values() if t.kind == "kpi_defect"), without_plan=without_plan
         )
+    if empty:
+        caveats.insert(0, labels["empty"])
+    if in_progress:
+        caveats.insert(0, labels["in_progress"].format(day=max((v.period_start for v in day_values), default=first)))
+
+    # a chart for every KPI that missed or is at risk, then the key ones (#18); a monthly KPI as months
+    from kawal.reports.charts import chart_spec
+
+    charted = [x.id for x in story] + [k for k in CHART_KPIS if register.has_kpi(k) and k not in {x.id for x in story}]
+    charts = []
+    for kpi_id in charted:
+        kpi = register.kpi(kpi_id)
+        if not register.site.uses(kpi.source):
+            continue
+        monthly = kpi.period is Period.monthly
+        title = f"{kpi.name_id if lang == 'id' else kpi.name_en} ({labels[f'unit_{kpi.unit.value}']})"
+        if monthly:
+            values = {m: (mv.value, mv.evaluation) for m in months if (mv := month_values.get((kpi_id, m))) is not None}
+            # from its first month with a value: no row of empty months before its history began
+            since = min((m for m, (value, _e) in values.items() if value is not None), default=first)
+            axis = [m for m in months if m >= since]
+            charts.append(chart_spec(kpi, register, axis, values, monthly=True, title=title, lang=lang))
+        else:
+            values = {v.period_start: (v.value, v.evaluation) for v in day_values if v.kpi_id == kpi_id}
+            axis = [d for d in days if d <= today]  # a running month: up to today, not a row of empty days
+            charts.append(chart_spec(kpi, register, axis, values, monthly=False, title=title, lang=lang))
 
     from kawal.review.actions import actions_for_report
 
@@ -345,6 +443,72 @@ def build_context(
         data_quality=quality,
         complete=not caveats,
         caveats=caveats,
+        story=story,
+        counts=counts,
+        tiles=tiles,
+        headline=headline,
+        in_progress=in_progress,
         to=[register.people.describe(people.accountable, "role")],
         cc={name: [register.people.describe(pid, "role") for pid in ids] for name, ids in people.consulted.items()},
     )
+
+
+def _target_text(register, kpi, days, sign, locale, labels) -> str:  # type: ignore[no-untyped-def]
+    """The month's target; a revision that moves it mid-month is said, with the day it takes effect
+    (the table must not say "≤ 300" while the chart steps to 280 on the 16th, #18)."""
+    first = register.target_on(kpi.id, days[0])
+    if first is None:
+        return "—"
+    text = f"{sign} {format_number(first.value, locale)}"
+    for day in days[1:]:
+        now = register.target_on(kpi.id, day)
+        if now is not None and now.value != first.value:
+            return text + f" → {format_number(now.value, locale)} ({labels['from_day']} {day:%d/%m}, rev {now.rev})"
+    return text
+
+
+def _story(register, categories, tickets, actions, overdue, labels, today) -> list[StoryLine]:  # type: ignore[no-untyped-def]
+    """Page 1: the missed KPIs, then those at risk, external (contractual) first within each."""
+    overdue_of = {a.ticket_id for a in overdue}
+    lines = []
+    for status in ("breach", "at_risk"):
+        for c in categories:
+            for x in c.lines:
+                if x.status != status:
+                    continue
+                kpi = register.kpi(x.id)
+                own = [t for t in tickets.values() if t.kind == "kpi_defect" and t.subject == x.id]
+                ticket = max(own, key=lambda t: (t.opened_on, t.id)) if own else None
+                plan, late = labels["no_ticket"], False
+                if ticket is not None:
+                    steps = [a for a in actions if a.ticket_id == ticket.id]
+                    state = State(ticket.state)
+                    words = labels[f"state_{state.value}"]
+                    if steps:
+                        done = sum(1 for a in steps if a.done_on)
+                        plan = f"{words} · " + labels["plan_steps"].format(n=len(steps), done=done)
+                    else:
+                        plan = f"{words} · {labels['no_plan']}"
+                    # §5.3.1: the PIC's analysis is due by analysis_due; past it the ticket escalates
+                    analysis_late = state in (State.open, State.reopened) and ticket.analysis_due < today
+                    if analysis_late:
+                        plan += " · " + labels["analysis_late"].format(due=ticket.analysis_due.isoformat())
+                    if ticket.id in overdue_of:
+                        plan += f" · {labels['overdue_short']}"
+                    late = analysis_late or ticket.id in overdue_of
+                lines.append(
+                    StoryLine(
+                        id=x.id,
+                        name=x.name,
+                        unit=x.unit,
+                        status=x.status,
+                        status_label=x.status_label,
+                        actual=x.actual,
+                        target=x.target,
+                        owner=register.people.describe(kpi.pic, "role"),
+                        ticket=f"#{ticket.id}" if ticket else "—",
+                        plan=plan,
+                        late=late,
+                    )
+                )
+    return lines

@@ -128,13 +128,18 @@ def board(engine: Engine, register: Register, first: date, lang: str, loc: str) 
 
 def kpi_detail(engine: Engine, register: Register, kpi_id: str, first: date, lang: str, loc: str) -> dict:
     """One KPI's month: daily values with the target in force each day, and its defect occurrences."""
-    from kawal.reports.charts import kpi_chart_svg
+    from kawal.reports.charts import chart_spec, kpi_chart_svg
 
     kpi = register.kpi(kpi_id)
     values = _daily(engine, [kpi.id], first).get(kpi.id, [])
     month = next((a for a in month_attainment(engine, register, first) if a.kpi.id == kpi.id), None)
-    series = [(v.period_start.isoformat(), v.value, v.target) for v in values if v.value is not None]
-    chart = kpi_chart_svg({"series": series}, locale_decimal_comma=lang == "id") if len(series) >= 2 else ""
+    # every day of the month on a time axis: a missing or quarantined day is a shaded gap (#18)
+    by_day = {v.period_start: (v.value, v.evaluation) for v in values}
+    axis = [d for d in days_of_month(first) if by_day and d <= max(by_day)]  # a running month: up to its last day
+    chart = ""
+    if sum(v is not None for v, _ in by_day.values()) >= 2:
+        spec = chart_spec(kpi, register, axis, by_day, monthly=False, title=kpi.id, lang=lang)
+        chart = kpi_chart_svg(spec, locale_decimal_comma=lang == "id")
     with Session(engine) as session:
         occurrences = session.scalars(
             select(DefectOccurrence)
