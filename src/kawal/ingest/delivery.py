@@ -2,6 +2,12 @@
 §6), and its rows — read through the source's active mapping when there is one, else canonical.
 
 The router between the readers: it imports the mapping config and the readers, neither imports it.
+
+**Confinement** (issue #17): every file read from the landing folder goes through
+:func:`landing_file` first — it must lie inside the landing folder, be reached through no symbolic
+link and be a regular file. A link (to ``/etc/passwd``, to another day's export elsewhere), a FIFO,
+a device or a directory under a delivery's name is refused with one line naming it, and nothing of
+it is read, hashed or recorded (:func:`kawal.paths.confined`).
 """
 
 from __future__ import annotations
@@ -14,11 +20,34 @@ from typing import TYPE_CHECKING
 
 from kawal.errors import SourceFileError
 from kawal.ingest.mapping import active_mapping, apply_mapping, load_mapping, read_export, read_mapped
+from kawal.paths import ConfinementError, confined, special_kind
 from kawal.settings import mappings_dir
 from kawal.sources import SOURCES
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+def landing_file(path: Path, landing: Path) -> Path:
+    """``path`` (relative to ``landing`` or absolute) once it is known to be a delivery Kawal may read:
+    inside the landing folder, through no symbolic link, a regular file or nothing yet (the caller
+    says "not delivered"). Anything else is a :class:`SourceFileError` naming the file."""
+    try:
+        full = confined(path, landing, "a delivery")
+    except ConfinementError as exc:
+        raise SourceFileError(exc.path, exc.problem) from None
+    kind = special_kind(full)
+    if kind is not None:
+        raise SourceFileError(full, f"is {kind}, not a regular file: a delivery is a file; refused")
+    return full
+
+
+def is_delivered(path: Path, landing: Path) -> bool:
+    """A regular file confined to the landing folder (what may be hashed and recorded as a batch)."""
+    try:
+        return landing_file(path, landing).is_file()
+    except SourceFileError:
+        return False
 
 
 def day_file(landing: Path, source: str, day: date) -> Path:
@@ -39,33 +68,92 @@ class DayFile:
     checksum_sha256: str
 
 
-def locate_day_file(landing: Path, source: str, day: date) -> DayFile:
-    path = day_file(landing, source, day)
-    if not path.is_file():
-        raise SourceFileError(path, f"no {source} file delivered for {day.isoformat()}")
+#: Delivery completeness (issue #17, finding 8) — **write, then rename**. A delivery is written under
+#: a temporary name and renamed to its own name when whole; a file under a temporary name is in
+#: flight and never read. Why this convention: it is what the tools a contact center's exports travel
+#: through already do, with no change on the vendor's side — rsync writes ``.name.XXXXXX`` and renames,
+#: WinSCP ``name.filepart``, a browser download ``name.crdownload`` / ``name.part``, lftp and many
+#: SFTP scripts ``name.part`` / ``name.tmp``; Kawal's own SQL extract and demo write ``.name.tmp`` /
+#: ``name.part``. A done-marker needs the vendor's export job to write a second file (few ACD
+#: schedulers can), and a settle time on the modification time guesses at a wall clock a test cannot
+#: pin. An exporter that writes in place is caught while it writes (the file changes during the
+#: read: refused), and one that died at a row boundary under the final name by the freshness check
+#: (``covers_until``, kawal.checks.delivery). docs/onboarding-a-source.md says it to the vendor.
+IN_FLIGHT_SUFFIXES = (".part", ".partial", ".filepart", ".tmp", ".crdownload")
+
+
+def in_flight(name: str) -> bool:
+    """A file name under which a delivery is still being written (a dot-file or a temporary suffix)."""
+    return name.startswith(".") or name.lower().endswith(IN_FLIGHT_SUFFIXES)
+
+
+def _not_delivered(path: Path, what: str) -> SourceFileError:
+    """Not delivered — naming the day's file in flight when there is one (the transfer has not
+    finished, or died: its rows are not read either way)."""
+    flying = sorted(
+        p.name
+        for p in (path.parent.iterdir() if path.parent.is_dir() and not path.parent.is_symlink() else ())
+        if in_flight(p.name) and (path.name in p.name or p.name.startswith(f"{path.stem}."))
+    )
+    if not flying:
+        return SourceFileError(path, what)
+    return SourceFileError(
+        path, f"{what} ({', '.join(flying)} is still in flight: a delivery is read once renamed to its own name)"
+    )
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _read_whole(path: Path, read):  # type: ignore[no-untyped-def]
+    """``(DayFile, read(path))`` — refused when the file changes between its hash and the end of the
+    read: an exporter still writing it in place (the rows and the checksum would not be one delivery)."""
     if path.stat().st_size == 0:
         raise SourceFileError(path, "file is empty (0 bytes)")
+    before = _stamp(path)
+    found = DayFile(path, sha256_of(path))
+    rows = read(path)
+    if _stamp(path) != before:
+        raise SourceFileError(
+            path,
+            "changed while it was read (still being written?): a delivery is written under a temporary "
+            "name and renamed when whole",
+        )
+    return found, rows
+
+
+def _delivered_day_file(landing: Path, source: str, day: date) -> Path:
+    path = landing_file(day_file(landing, source, day), landing)
+    if not path.is_file():
+        raise _not_delivered(path, f"no {source} file delivered for {day.isoformat()}")
+    if path.stat().st_size == 0:
+        raise SourceFileError(path, "file is empty (0 bytes)")
+    return path
+
+
+def locate_day_file(landing: Path, source: str, day: date) -> DayFile:
+    path = _delivered_day_file(landing, source, day)
     return DayFile(path, sha256_of(path))
 
 
 def locate_and_read(source: str, day: date, landing: Path):  # type: ignore[no-untyped-def]
     """The day's delivery of ``source`` — through its active mapping if there is one — and its rows."""
-    from kawal.ingest.readers import read_source
+    from kawal.ingest import readers
 
     mapping = active_mapping(source)
     if mapping is None:
-        found = locate_day_file(landing, source, day)
-        return found, read_source(SOURCES[source], found.path, day)
-    path = mapping.day_file(landing, day)
+        path = _delivered_day_file(landing, source, day)
+        return _read_whole(path, lambda p: readers.read_source(SOURCES[source], p, day))
+    path = landing_file(mapping.day_file(landing, day), landing)
     if mapping.sql is not None:
         from kawal.ingest.extract import extract_day
 
         extract_day(mapping, day, path)
     if not path.is_file():
-        raise SourceFileError(path, f"no {source} export delivered for {day.isoformat()} (mapping {mapping.name})")
-    if path.stat().st_size == 0:
-        raise SourceFileError(path, "file is empty (0 bytes)")
-    return DayFile(path, sha256_of(path)), read_mapped(mapping, path, day)
+        raise _not_delivered(path, f"no {source} export delivered for {day.isoformat()} (mapping {mapping.name})")
+    return _read_whole(path, lambda p: read_mapped(mapping, p, day))
 
 
 def reread(source: str, file_name: str, landing: Path, day: date | None = None):  # type: ignore[no-untyped-def]
@@ -73,10 +161,11 @@ def reread(source: str, file_name: str, landing: Path, day: date | None = None):
     the source (canonical layout) or the mapping that read it."""
     from kawal.ingest.readers import read_source
 
+    path = landing_file(Path(file_name), landing)
     mapping = _mapping_of(source, file_name)
     if mapping is None:
-        return read_source(SOURCES[source], landing / file_name, day)
-    return read_mapped(mapping, landing / file_name, day)
+        return read_source(SOURCES[source], path, day)
+    return read_mapped(mapping, path, day)
 
 
 def _mapping_of(source: str, file_name: str):  # type: ignore[no-untyped-def]
@@ -98,7 +187,7 @@ def read_ids(source: str, file_name: str, landing: Path) -> pd.Series:
 
     spec = SOURCES[source]
     assert spec.unique is not None
-    path = landing / file_name
+    path = landing_file(Path(file_name), landing)
     mapping = _mapping_of(source, file_name)
     if mapping is None:
         import pyarrow as pa

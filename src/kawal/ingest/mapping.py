@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kawal.errors import KawalError, SourceFileError
-from kawal.ingest.readers import check_rows, read_csv_strings, redacted
+from kawal.ingest.readers import check_rows, read_csv_strings, redacted, refuse_ragged
+from kawal.paths import climbs, plain_name
 from kawal.settings import mappings_dir
 from kawal.sources import SOURCES, source_spec
 
@@ -185,6 +186,18 @@ class FileSpec(BaseModel):
     encoding: str = Field("utf-8-sig", description="csv: text encoding (utf-8-sig also reads a BOM)")
     sheet: str | None = Field(None, description="xlsx: the sheet to read; required when there are several")
 
+    @field_validator("pattern")
+    @classmethod
+    def _stays_in_the_landing_folder(cls, pattern: str) -> str:
+        # issue #17: a pattern of ../../../../etc/passwd was read and recorded as a day's delivery
+        try:
+            sample = pattern.format(date=date(2026, 12, 31))
+        except (KeyError, IndexError, ValueError, AttributeError):
+            sample = pattern  # the date formatting is the reader's to word; the path is judged as spelt
+        if climbs(pattern) or climbs(sample):
+            raise ValueError("must name a file inside the mapping's landing folder (no '..', not an absolute path)")
+        return pattern
+
 
 class SqlSpec(BaseModel):
     """A table or view in the vendor's database: the day's rows are extracted into the landing file
@@ -215,6 +228,14 @@ class Mapping(BaseModel):
         description="landing sub-folder the exports lie in, when not the mapping's name: several mappings may read "
         "one export (calls and ratings from one workbook) without copying it",
     )
+
+    @field_validator("folder")
+    @classmethod
+    def _one_folder_of_the_landing_folder(cls, folder: str | None) -> str | None:
+        if folder is not None and not plain_name(folder):
+            raise ValueError("must be one folder name inside the landing folder (no '/', no '..')")
+        return folder
+
     shape: Literal["rows", "intervals", "aggregates"] = Field(
         "rows",
         description="rows: one row per event/snapshot; intervals / aggregates: counts per interval or per day "
@@ -567,7 +588,10 @@ def _month_rows_on(mapped: pd.DataFrame, day: date, path: Path) -> pd.DataFrame:
 
 def read_mapped(mapping: Mapping, path: Path, day: date | None = None) -> pd.DataFrame:
     """Read an export through its mapping and check it like a canonical file."""
-    return map_rows(mapping, read_export(mapping, path), path, day)
+    raw = read_export(mapping, path)
+    rows = map_rows(mapping, raw, path, day)
+    refuse_ragged(raw, path)
+    return rows
 
 
 def map_rows(mapping: Mapping, raw: pd.DataFrame, path: Path, day: date | None = None) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from kawal.errors import KawalError, SourceFileError
-from kawal.ingest.delivery import DayFile, locate_and_read, reread, sha256_of
+from kawal.ingest.delivery import DayFile, is_delivered, landing_file, locate_and_read, reread, sha256_of
 from kawal.ingest.staged import StagedFile, verified_staged, write_staged
 from kawal.kpis.day import OVERALL, kpi_day_rows
 from kawal.kpis.evaluation import evaluate_row
@@ -67,15 +67,16 @@ def ingest_source_day(
         return IngestResult(None, source, day.isoformat(), 0, False)
     engine = engine_for(store_url)
     register = load_register()
-    streamed = _streamed(source, day, landing)  # a large canonical day: one pass, memory flat in its size
+    streamed = None
     try:
+        streamed = _streamed(source, day, landing)  # a large canonical day: one pass, memory flat in its size
         if streamed is None:
             found, rows = locate_and_read(source, day, landing)  # through the source's mapping, if any
         else:
             found, rows = DayFile(streamed.path, streamed.checksum_sha256), streamed.rows
     except SourceFileError as exc:
         path = Path(exc.path)
-        delivered = path.is_file() and path.is_relative_to(landing)
+        delivered = is_delivered(path, landing)  # never a link's target, a FIFO, a file elsewhere
         with session_scope(engine) as session:  # its own transaction: kept although the task fails
             batch = None
             if delivered:
@@ -105,7 +106,7 @@ def _streamed(source: str, day: date, landing: Path):  # type: ignore[no-untyped
 
     if active_mapping(source) is not None:
         return None
-    path = day_file(landing, source, day)
+    path = landing_file(day_file(landing, source, day), landing)
     if not path.is_file():
         return None
     from kawal.checks.suites import validate_delivery
@@ -298,7 +299,7 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
         kpis = register.for_source(batch.source)
         if not kpis:
             raise KawalError(f"register: no KPI is computed from source {batch.source!r}")
-        path = landing / batch.file_name
+        path = landing_file(Path(batch.file_name), landing)
         validation = json.loads(batch.validation or "{}")
         info = validation.get("staged")
         hashed = path.is_file() and not _landing_unchanged(path, info)  # it moved: the evidence hashed now
