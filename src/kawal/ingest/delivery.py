@@ -87,19 +87,42 @@ def in_flight(name: str) -> bool:
     return name.startswith(".") or name.lower().endswith(IN_FLIGHT_SUFFIXES)
 
 
+def _neighbours(path: Path) -> list[Path]:
+    """The files beside the day's delivery ``path`` that carry its name (its stem): a copy in flight,
+    a corrected file, a superseded one. Never through a link (the folder is confined first)."""
+    folder = path.parent
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(p for p in folder.iterdir() if p.name != path.name and path.stem in p.name)
+
+
+def unmatched_files(path: Path) -> list[Path]:
+    """Issue #17, finding 9: files beside the day's delivery ``path`` named after it that no delivery
+    pattern reads — ``x_v2.csv``, ``x (1).csv``, ``x.CSV`` (:func:`unmatched_line` words each). A corrected
+    delivery replaces the file under its own name (the earlier one stays in the store's batches);
+    a file left beside it is ignored, and said so, never silently. Files in flight and the copies
+    ``kawal import --replace`` keeps (``*.superseded-<sha>``) are not deliveries and not reported."""
+    return [p for p in _neighbours(path) if not in_flight(p.name) and ".superseded-" not in p.name]
+
+
+def unmatched_line(unmatched: Path, path: Path) -> str:
+    """The warning about ``unmatched`` (beside the day's delivery ``path``), in one line."""
+    return f"{unmatched} matches no delivery pattern; a corrected delivery replaces {path.name} under its own name"
+
+
 def _not_delivered(path: Path, what: str) -> SourceFileError:
     """Not delivered — naming the day's file in flight when there is one (the transfer has not
-    finished, or died: its rows are not read either way)."""
-    flying = sorted(
-        p.name
-        for p in (path.parent.iterdir() if path.parent.is_dir() and not path.parent.is_symlink() else ())
-        if in_flight(p.name) and (path.name in p.name or p.name.startswith(f"{path.stem}."))
-    )
-    if not flying:
-        return SourceFileError(path, what)
-    return SourceFileError(
-        path, f"{what} ({', '.join(flying)} is still in flight: a delivery is read once renamed to its own name)"
-    )
+    finished, or died: its rows are not read either way), and a file named after the day that no
+    pattern reads (a corrected export saved under another name)."""
+    near = _neighbours(path)
+    flying = [p.name for p in near if in_flight(p.name)]
+    astray = [p.name for p in near if not in_flight(p.name) and ".superseded-" not in p.name]
+    notes = []
+    if flying:
+        notes.append(f"{', '.join(flying)} is still in flight: a delivery is read once renamed to its own name")
+    if astray:
+        notes.append(f"{', '.join(astray)} matches no delivery pattern: a delivery is read under its own name")
+    return SourceFileError(path, f"{what} ({'; '.join(notes)})" if notes else what)
 
 
 def _stamp(path: Path) -> tuple[int, int]:

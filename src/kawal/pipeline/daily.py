@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from kawal.errors import KawalError, SourceFileError
-from kawal.ingest.delivery import DayFile, is_delivered, landing_file, locate_and_read, reread, sha256_of
+from kawal.ingest.delivery import (
+    DayFile,
+    is_delivered,
+    landing_file,
+    locate_and_read,
+    reread,
+    sha256_of,
+    unmatched_files,
+    unmatched_line,
+)
 from kawal.ingest.staged import StagedFile, verified_staged, write_staged
 from kawal.kpis.day import OVERALL, kpi_day_rows
 from kawal.kpis.evaluation import evaluate_row
@@ -59,6 +68,7 @@ def ingest_source_day(
     sources of the day go on. A day whose earlier delivery was loaded keeps those values in force.
     """
     source_spec(source)  # an unknown source is a clear error before any file is touched
+    refuse_future_day(source, day)
     landing = landing or landing_dir()
     from kawal.ingest.mapping import monthly_delivery
 
@@ -99,6 +109,20 @@ def ingest_source_day(
             streamed.discard()  # its staged rows, unless kept
 
 
+def refuse_future_day(source: str, day: date) -> None:
+    """Issue #17, finding 9: a business day after today (the site clock, ``settings.now_site``, in
+    the site's time zone) is refused with one line: its delivery cannot be whole, and a value
+    computed for it would stand as a record of a day that has not happened."""
+    from kawal.settings import now_site
+
+    now = now_site()
+    if day > now.date():
+        raise KawalError(
+            f"{source} {day.isoformat()}: a business day in the future (today is {now.date().isoformat()} "
+            f"{now:%Z}, the site's time zone); refused"
+        )
+
+
 def _streamed(source: str, day: date, landing: Path):  # type: ignore[no-untyped-def]
     from kawal.ingest.delivery import day_file
     from kawal.ingest.mapping import active_mapping
@@ -137,6 +161,11 @@ def _validate_and_record(  # type: ignore[no-untyped-def]
             streamed,
         )
         validation: dict = {"stage": "validate", "suite": suite.summary(), "checks": [f.as_dict() for f in findings]}
+        astray = unmatched_files(found.path)
+        if astray:  # recorded with the day's validation (§7.5: what was received and not read)
+            validation["unmatched_files"] = [p.name for p in astray]
+            for p in astray:
+                log.warning("%s", unmatched_line(p, found.path))
         failed = [f for f in findings if not f.ok]
         problem = (
             suite.problem() if not suite.success else (f"{failed[0].check}: {failed[0].detail}" if failed else None)
