@@ -183,3 +183,44 @@ def test_a_file_that_grows_while_it_is_read_is_refused(env, monkeypatch) -> None
     with pytest.raises(SourceFileError, match=r"changed while it was read \(still being written\?\)"):
         ingest_source_day("interactions", DAY)
     assert [state for state, _ in _batches(url)] in ([], ["quarantined"])
+
+
+def test_an_export_written_in_place_waits_for_its_done_marker(env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The other documented convention, for an export job that writes in place and cannot rename
+    (``file.done_marker: true``): its file, cut at a row boundary late in the day, is not read until
+    the job writes ``<file>.done`` beside it; then the whole file is."""
+    landing, url = env
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "acd.yaml").write_text(
+        """source: interactions
+file: {pattern: "acd_{date:%Y%m%d}.csv", done_marker: true}
+columns:
+  interaction_id: {from: Id}
+  channel: {value: voice}
+  queue: {value: q1}
+  arrived_at: {from: Arrived}
+  outcome: {value: answered}
+  wait_s: {value: "12"}
+  talk_s: {value: "180"}
+  hold_s: {value: "0"}
+  acw_s: {value: "0"}
+""",
+        encoding="utf-8",
+    )
+    rows = [f"C{i},2026-10-01T{8 + i * 14 // 1200:02d}:{i % 60:02d}:00+07:00\n" for i in range(1200)]
+    path = landing / "acd" / "acd_20261001.csv"
+    path.parent.mkdir()
+    path.write_text("Id,Arrived\n" + "".join(rows[:1150]), encoding="utf-8")  # the job is still writing
+
+    with pytest.raises(SourceFileError) as err:
+        ingest_source_day("interactions", DAY)
+    assert str(err.value) == (
+        f"{path}.done: no done-marker yet: mapping acd reads acd_20261001.csv once its export job writes "
+        "acd_20261001.csv.done (file.done_marker)"
+    )
+    assert _batches(url) == []
+
+    path.write_text("Id,Arrived\n" + "".join(rows), encoding="utf-8")
+    Path(f"{path}.done").touch()
+    assert ingest_source_day("interactions", DAY).rows == 1200

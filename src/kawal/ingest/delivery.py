@@ -102,7 +102,12 @@ def unmatched_files(path: Path) -> list[Path]:
     delivery replaces the file under its own name (the earlier one stays in the store's batches);
     a file left beside it is ignored, and said so, never silently. Files in flight and the copies
     ``kawal import --replace`` keeps (``*.superseded-<sha>``) are not deliveries and not reported."""
-    return [p for p in _neighbours(path) if not in_flight(p.name) and ".superseded-" not in p.name]
+    return [p for p in _neighbours(path) if _reportable(p, path)]
+
+
+def _reportable(p: Path, path: Path) -> bool:
+    """Not in flight, not a copy kept by ``kawal import --replace``, not the delivery's done-marker."""
+    return not in_flight(p.name) and ".superseded-" not in p.name and p != done_marker_of(path)
 
 
 def unmatched_line(unmatched: Path, path: Path) -> str:
@@ -116,7 +121,7 @@ def _not_delivered(path: Path, what: str) -> SourceFileError:
     pattern reads (a corrected export saved under another name)."""
     near = _neighbours(path)
     flying = [p.name for p in near if in_flight(p.name)]
-    astray = [p.name for p in near if not in_flight(p.name) and ".superseded-" not in p.name]
+    astray = [p.name for p in near if _reportable(p, path)]
     notes = []
     if flying:
         notes.append(f"{', '.join(flying)} is still in flight: a delivery is read once renamed to its own name")
@@ -176,7 +181,24 @@ def locate_and_read(source: str, day: date, landing: Path):  # type: ignore[no-u
         extract_day(mapping, day, path)
     if not path.is_file():
         raise _not_delivered(path, f"no {source} export delivered for {day.isoformat()} (mapping {mapping.name})")
+    if mapping.file.done_marker:
+        marker = landing_file(done_marker_of(path), landing)
+        if not marker.is_file():
+            # reported at the marker's path: the export beside it is not a delivery yet (no batch)
+            raise SourceFileError(
+                marker,
+                f"no done-marker yet: mapping {mapping.name} reads {path.name} once its export job writes "
+                f"{marker.name} (file.done_marker)",
+            )
     return _read_whole(path, lambda p: read_mapped(mapping, p, day))
+
+
+#: the suffix of a done-marker (``file.done_marker`` of a mapping): ``acd_20261001.csv.done``
+DONE_SUFFIX = ".done"
+
+
+def done_marker_of(path: Path) -> Path:
+    return path.with_name(path.name + DONE_SUFFIX)
 
 
 def reread(source: str, file_name: str, landing: Path, day: date | None = None):  # type: ignore[no-untyped-def]

@@ -185,6 +185,11 @@ class FileSpec(BaseModel):
     delimiter: str = Field(",", min_length=1, max_length=1, description="csv: the field separator")
     encoding: str = Field("utf-8-sig", description="csv: text encoding (utf-8-sig also reads a BOM)")
     sheet: str | None = Field(None, description="xlsx: the sheet to read; required when there are several")
+    done_marker: bool = Field(
+        False,
+        description="the export is complete once an empty '<file>.done' lies beside it (for an export job that "
+        "writes in place and cannot rename; kawal.ingest.delivery)",
+    )
 
     @field_validator("pattern")
     @classmethod
@@ -329,6 +334,8 @@ def load_mapping(path: Path) -> Mapping:
         raise KawalError(f"{path}: columns: canonical column(s) {', '.join(missing)} of {spec.name} are not mapped")
     if unknown:
         raise KawalError(f"{path}: columns: {', '.join(unknown)} are not columns of {spec.name}")
+    if mapping.sql is not None and mapping.file.done_marker:
+        raise KawalError(f"{path}: field file.done_marker: a SQL source is extracted whole by Kawal; it has no marker")
     if mapping.sql is not None and mapping.file.format != "csv":
         raise KawalError(f"{path}: field file.format: a SQL source is extracted to csv, not {mapping.file.format}")
     try:
