@@ -187,6 +187,11 @@ def test_a_mapping_that_climbs_out_of_the_landing_folder_is_refused_when_loaded(
     assert out.exit_code != 0
     assert f"field {field}" in out.output and "Traceback" not in out.output
 
+    # `kawal rules check` checks the active mappings the DAG will load
+    out = CliRunner().invoke(main, ["rules", "check"])
+    assert out.exit_code == 1 and "Traceback" not in out.output
+    assert f"{yaml_file}: field {field}:" in out.output
+
 
 def test_confined_refuses_climbing_absolute_and_symlinked_paths(tmp_path: Path) -> None:
     """The one confinement helper (kawal.paths.confined), as other verbs use it for their folders."""

@@ -346,6 +346,19 @@ def load_mapping(path: Path) -> Mapping:
     return mapping
 
 
+def active_mapping_problems() -> list[str]:
+    """One line per active mapping file (``mappings/*.yaml``) that does not load — a pattern that
+    climbs out of the landing folder among them — for ``kawal rules check`` (issue #17)."""
+    directory = mappings_dir()
+    problems = []
+    for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
+        try:
+            load_mapping(path)
+        except KawalError as exc:
+            problems.append(str(exc))
+    return problems
+
+
 #: the active mappings last loaded, keyed by the folder and its files' bytes: every task of a run asks
 #: for its source's mapping several times (ingest, the cross-delivery checks, compute, the report)
 _ACTIVE: dict[tuple[str, str], list[Mapping]] = {}
