@@ -217,3 +217,27 @@ def test_confined_refuses_climbing_absolute_and_symlinked_paths(tmp_path: Path) 
             confined(bad, folder, "a delivery")
         assert why in str(err.value), (bad, str(err.value))
         assert str(err.value).startswith(str(bad if bad.is_absolute() else folder / bad))
+
+
+def test_a_link_swapped_in_while_the_delivery_is_read_is_refused(env, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The readers open the file by its name: one swapped for a link to other bytes during the read
+    (by whoever can write the landing folder) is caught once the read ends, not recorded as loaded."""
+    from kawal.ingest import readers
+
+    landing, url = env
+    path = landing / "interactions" / "interactions_2026-10-01.csv"
+    path.write_text(GOOD_DAY, encoding="utf-8")
+    elsewhere = tmp_path / "other-bytes.csv"
+    elsewhere.write_text(GOOD_DAY.replace(",12,", ",13,"), encoding="utf-8")
+    original = readers.read_csv_strings
+
+    def read_then_swap(*args, **kwargs):  # type: ignore[no-untyped-def]
+        frame = original(*args, **kwargs)
+        path.unlink()
+        path.symlink_to(elsewhere)
+        return frame
+
+    monkeypatch.setattr(readers, "read_csv_strings", read_then_swap)
+    with pytest.raises(SourceFileError, match="is a symbolic link, not a regular file"):
+        ingest_source_day("interactions", DAY)
+    assert _batches(url) == []

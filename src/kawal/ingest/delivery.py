@@ -130,19 +130,23 @@ def _not_delivered(path: Path, what: str) -> SourceFileError:
     return SourceFileError(path, f"{what} ({'; '.join(notes)})" if notes else what)
 
 
-def _stamp(path: Path) -> tuple[int, int]:
-    stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns
+def _stamp(path: Path) -> tuple[int, int, int]:
+    stat = path.lstat()  # the file itself: a link swapped in for it has another inode
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
 
 def _read_whole(path: Path, read):  # type: ignore[no-untyped-def]
     """``(DayFile, read(path))`` — refused when the file changes between its hash and the end of the
-    read: an exporter still writing it in place (the rows and the checksum would not be one delivery)."""
+    read: an exporter still writing it in place (the rows and the checksum would not be one delivery),
+    or a link or another file put in its place meanwhile (the readers open the file by its name)."""
     if path.stat().st_size == 0:
         raise SourceFileError(path, "file is empty (0 bytes)")
     before = _stamp(path)
     found = DayFile(path, sha256_of(path))
     rows = read(path)
+    kind = special_kind(path)  # a link there since before the first stamp (the stamps would agree)
+    if kind is not None:
+        raise SourceFileError(path, f"is {kind}, not a regular file: a delivery is a file; refused")
     if _stamp(path) != before:
         raise SourceFileError(
             path,
