@@ -135,7 +135,14 @@ def _streamed(source: str, day: date, landing: Path):  # type: ignore[no-untyped
         return None
     from kawal.checks.suites import validate_delivery
 
-    return stream_delivery(source_spec(source), path, day, lambda rows, sha: validate_delivery(source, rows, sha))
+    streamed = stream_delivery(source_spec(source), path, day, lambda rows, sha: validate_delivery(source, rows, sha))
+    if streamed is not None:
+        try:
+            landing_file(path, landing)  # still the file it was, not a link swapped in while it streamed
+        except SourceFileError:
+            streamed.discard()
+            raise
+    return streamed
 
 
 def _validate_and_record(  # type: ignore[no-untyped-def]
