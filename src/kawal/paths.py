@@ -70,6 +70,12 @@ def confined(path: Path, folder: Path, what: str) -> Path:
     return full
 
 
+def lies_inside(path: Path, folder: Path) -> bool:
+    """``path`` as a write would reach it (links followed, ``..`` resolved) lies in ``folder`` (also
+    resolved): the check a ``--out`` needs to stay *out of* Kawal's record folders."""
+    return Path(os.path.realpath(path)).is_relative_to(Path(os.path.realpath(folder)))
+
+
 def _relative(full: Path, base: Path) -> Path | None:
     """``full`` relative to ``base`` (also when one is spelt through a link the other resolves)."""
     for folder in (base, base.resolve()):

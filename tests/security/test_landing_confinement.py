@@ -241,3 +241,16 @@ def test_a_link_swapped_in_while_the_delivery_is_read_is_refused(env, tmp_path, 
     with pytest.raises(SourceFileError, match="is a symbolic link, not a regular file"):
         ingest_source_day("interactions", DAY)
     assert _batches(url) == []
+
+
+def test_lies_inside_follows_links_and_dots_as_a_write_would(tmp_path: Path) -> None:
+    from kawal.paths import lies_inside
+
+    records = tmp_path / "reports"
+    (records / "2026-10").mkdir(parents=True)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "link").symlink_to(records / "2026-10")
+    assert lies_inside(records / "2026-10" / "x.pdf", records)
+    assert lies_inside(tmp_path / "out" / "link" / "x.pdf", records)  # through a link
+    assert lies_inside(tmp_path / "out" / ".." / "reports" / "x.pdf", records)  # through ..
+    assert not lies_inside(tmp_path / "out" / "x.pdf", records)

@@ -138,3 +138,61 @@ def test_a_business_day_in_the_future_is_refused_in_site_time(  # type: ignore[n
         "time zone); refused"
     )
     assert _batches(url) == []
+
+
+def test_any_file_of_the_folder_that_no_pattern_reads_is_reported(env, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Not only the day's look-alikes: a hand-renamed file, another day's correction — each is said
+    once per ingest of the folder, until someone puts it right."""
+    landing, url = env
+    folder = landing / "interactions"
+    (folder / "interactions_2026-10-01.csv").write_text(calls(DAY), encoding="utf-8")
+    (folder / "interactions-2026-10-02.csv").write_text(calls(date(2026, 10, 2)), encoding="utf-8")
+    (folder / "interactions_2026-09-30_v2.csv").write_text(calls(date(2026, 9, 30)), encoding="utf-8")
+    (folder / "interactions_2026-09-29.csv").write_text(calls(date(2026, 9, 29)), encoding="utf-8")  # a delivery
+
+    with caplog.at_level(logging.WARNING, logger="kawal.pipeline.daily"):
+        ingest_source_day("interactions", DAY)
+    assert _warnings(caplog) == [
+        f"{folder / 'interactions-2026-10-02.csv'} matches no delivery pattern of its folder; it is not read",
+        f"{folder / 'interactions_2026-09-30_v2.csv'} matches no delivery pattern of its folder; it is not read",
+    ]
+    ((_day, _state, validation),) = _batches(url)
+    assert json.loads(validation)["unmatched_files"] == [
+        "interactions-2026-10-02.csv",
+        "interactions_2026-09-30_v2.csv",
+    ]
+
+
+def test_a_mapped_folder_is_judged_by_its_mappings_pattern(env, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    landing, _url = env
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "acd.yaml").write_text(
+        """source: interactions
+file: {pattern: "acd_{date:%Y%m%d}.csv"}
+columns:
+  interaction_id: {from: Id}
+  channel: {value: voice}
+  queue: {value: q1}
+  arrived_at: {from: Arrived}
+  outcome: {value: answered}
+  wait_s: {value: "12"}
+  talk_s: {value: "180"}
+  hold_s: {value: "0"}
+  acw_s: {value: "0"}
+""",
+        encoding="utf-8",
+    )
+    folder = landing / "acd"
+    folder.mkdir()
+    day_rows = "Id,Arrived\n" + "".join(f"C{i},2026-10-01T{8 + i % 12:02d}:00:00+07:00\n" for i in range(20))
+    (folder / "acd_20261001.csv").write_text(day_rows, encoding="utf-8")
+    (folder / "acd_20261002.csv").write_text(day_rows.replace("2026-10-01", "2026-10-02"), encoding="utf-8")
+    (folder / "acd_20261001 (1).csv").write_text(day_rows, encoding="utf-8")
+
+    with caplog.at_level(logging.WARNING, logger="kawal.pipeline.daily"):
+        ingest_source_day("interactions", DAY)
+    assert _warnings(caplog) == [
+        f"{folder / 'acd_20261001 (1).csv'} matches no delivery pattern; a corrected delivery replaces "
+        "acd_20261001.csv under its own name"
+    ]

@@ -13,6 +13,7 @@ it is read, hashed or recorded (:func:`kawal.paths.confined`).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -96,13 +97,48 @@ def _neighbours(path: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.name != path.name and path.stem in p.name)
 
 
-def unmatched_files(path: Path) -> list[Path]:
-    """Issue #17, finding 9: files beside the day's delivery ``path`` named after it that no delivery
-    pattern reads — ``x_v2.csv``, ``x (1).csv``, ``x.CSV`` (:func:`unmatched_line` words each). A corrected
-    delivery replaces the file under its own name (the earlier one stays in the store's batches);
-    a file left beside it is ignored, and said so, never silently. Files in flight and the copies
-    ``kawal import --replace`` keeps (``*.superseded-<sha>``) are not deliveries and not reported."""
-    return [p for p in _neighbours(path) if _reportable(p, path)]
+#: at most this many unmatched files are named per delivery (the rest counted in one more line)
+MAX_UNMATCHED_NAMED = 20
+
+
+def folder_patterns(folder: Path, landing: Path) -> dict[str, re.Pattern[str]] | None:
+    """The delivery patterns that read files in ``folder`` (shown → regex): the canonical layout in
+    ``landing/<source>/`` and every active mapping whose landing folder it is; None when a pattern
+    of the folder has sub-folders or cannot be read as names (then only the day's neighbours are
+    judged)."""
+    from kawal.ingest.mapping import active_mappings, name_regex
+
+    found: dict[str, re.Pattern[str]] = {}
+    if folder.parent == landing and folder.name in SOURCES:
+        found[f"{folder.name}_YYYY-MM-DD.csv"] = re.compile(re.escape(folder.name) + r"_\d{4}-\d{2}-\d{2}\.csv")
+    for m in active_mappings():
+        if landing / m.landing_folder != folder:
+            continue
+        rx = name_regex(m.file.pattern)
+        if rx is None or "/" in m.file.pattern or "\\" in m.file.pattern:
+            return None
+        found[m.file.pattern] = rx
+    return found or None
+
+
+def unmatched_files(path: Path, landing: Path) -> list[Path]:
+    """Issue #17, finding 9: files in the folder of the day's delivery ``path`` that no delivery
+    pattern reads — a corrected export saved as ``x_v2.csv`` or ``x (1).csv``, a hand-renamed
+    ``x-2026-10-01.csv`` (:func:`unmatched_line` words each). Such a file is ignored, and said so,
+    never silently: a corrected delivery replaces the file under its own name (the earlier one
+    stays in the store's batches). Files in flight, done-markers and the copies ``kawal import
+    --replace`` keeps (``*.superseded-<sha>``) are not deliveries and not reported."""
+    near = {p for p in _neighbours(path) if _reportable(p, path)}
+    patterns = folder_patterns(path.parent, landing)
+    if patterns is not None:
+        for p in path.parent.iterdir():
+            if p.name == path.name or not _reportable(p, path) or any(rx.fullmatch(p.name) for rx in patterns.values()):
+                continue
+            base = p.name.removesuffix(DONE_SUFFIX)
+            if p.name != base and any(rx.fullmatch(base) for rx in patterns.values()):
+                continue  # another day's done-marker
+            near.add(p)
+    return sorted(near)
 
 
 def _reportable(p: Path, path: Path) -> bool:
@@ -111,8 +147,10 @@ def _reportable(p: Path, path: Path) -> bool:
 
 
 def unmatched_line(unmatched: Path, path: Path) -> str:
-    """The warning about ``unmatched`` (beside the day's delivery ``path``), in one line."""
-    return f"{unmatched} matches no delivery pattern; a corrected delivery replaces {path.name} under its own name"
+    """The warning about ``unmatched`` (in the folder of the day's delivery ``path``), in one line."""
+    if path.stem in unmatched.name:  # named after the day: a correction saved under another name
+        return f"{unmatched} matches no delivery pattern; a corrected delivery replaces {path.name} under its own name"
+    return f"{unmatched} matches no delivery pattern of its folder; it is not read"
 
 
 def _not_delivered(path: Path, what: str) -> SourceFileError:

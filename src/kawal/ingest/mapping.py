@@ -20,6 +20,7 @@ source's landing files through it. ``mappings/examples/`` holds templates that a
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -344,6 +345,43 @@ def load_mapping(path: Path) -> Mapping:
     except (ZoneInfoNotFoundError, ValueError):
         raise KawalError(f"{path}: field timezone: unknown timezone {mapping.timezone!r}") from None
     return mapping
+
+
+#: a strftime directive as the characters it writes (a file name's date part); others: anything
+_DIRECTIVES = {"Y": r"\d{4}", "y": r"\d{2}", "m": r"\d{2}", "d": r"\d{2}", "j": r"\d{3}", "%": "%"}
+_DIRECTIVES |= dict.fromkeys("HIMSUWV", r"\d{2}") | dict.fromkeys("aAbBp", "[A-Za-z]+")
+
+
+def name_regex(pattern: str) -> re.Pattern[str] | None:
+    """The file names ``pattern`` (a ``file.pattern``, ``{date:%Y%m%d}`` fields) gives for any day, as
+    a regular expression; None when it cannot say (a malformed pattern: loading words it)."""
+    import string
+
+    out = []
+    try:
+        for literal, field, spec, _conversion in string.Formatter().parse(pattern):
+            out.append(re.escape(literal))
+            if field is None:
+                continue
+            if not spec:  # str(date): 2026-10-01
+                out.append(r"\d{4}-\d{2}-\d{2}")
+                continue
+            i = 0
+            while i < len(spec):
+                if spec[i] == "%" and i + 1 < len(spec):
+                    out.append(_DIRECTIVES.get(spec[i + 1], ".+?"))
+                    i += 2
+                else:
+                    out.append(re.escape(spec[i]))
+                    i += 1
+    except ValueError:
+        return None
+    return re.compile("".join(out))
+
+
+def active_mappings() -> list[Mapping]:
+    """Every active mapping (``mappings/*.yaml``), loaded as :func:`active_mapping` loads them."""
+    return [m for source in SOURCES if (m := active_mapping(source)) is not None]
 
 
 def active_mapping_problems() -> list[str]:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from kawal.errors import KawalError, SourceFileError
 from kawal.ingest.delivery import (
+    MAX_UNMATCHED_NAMED,
     DayFile,
     is_delivered,
     landing_file,
@@ -168,11 +169,17 @@ def _validate_and_record(  # type: ignore[no-untyped-def]
             streamed,
         )
         validation: dict = {"stage": "validate", "suite": suite.summary(), "checks": [f.as_dict() for f in findings]}
-        astray = unmatched_files(found.path)
+        astray = unmatched_files(found.path, landing)
         if astray:  # recorded with the day's validation (§7.5: what was received and not read)
-            validation["unmatched_files"] = [p.name for p in astray]
-            for p in astray:
+            named = astray[:MAX_UNMATCHED_NAMED]
+            validation["unmatched_files"] = [p.name for p in named] + (
+                [f"… {len(astray) - len(named)} more"] if len(astray) > len(named) else []
+            )
+            for p in named:
                 log.warning("%s", unmatched_line(p, found.path))
+            if len(astray) > len(named):
+                more = len(astray) - len(named)
+                log.warning("%s: %d more file(s) match no delivery pattern", found.path.parent, more)
         failed = [f for f in findings if not f.ok]
         problem = (
             suite.problem() if not suite.success else (f"{failed[0].check}: {failed[0].detail}" if failed else None)
