@@ -76,10 +76,13 @@ class DayFile:
 #: WinSCP ``name.filepart``, a browser download ``name.crdownload`` / ``name.part``, lftp and many
 #: SFTP scripts ``name.part`` / ``name.tmp``; Kawal's own SQL extract and demo write ``.name.tmp`` /
 #: ``name.part``. A done-marker needs the vendor's export job to write a second file (few ACD
-#: schedulers can), and a settle time on the modification time guesses at a wall clock a test cannot
-#: pin. An exporter that writes in place is caught while it writes (the file changes during the
-#: read: refused), and one that died at a row boundary under the final name by the freshness check
-#: (``covers_until``, kawal.checks.delivery). docs/onboarding-a-source.md says it to the vendor.
+#: schedulers can): it is offered, per mapping, for those that write in place (``file.done_marker``),
+#: not required of all. A settle time on the modification time would guess at a wall clock (and
+#: refuse every file just written: the demo, a re-delivery run at once). An exporter that writes in
+#: place is caught while it writes (the file changes during the read: refused), and one that died
+#: at a row boundary under the final name only by the freshness check when that is before
+#: ``covers_until`` (kawal.checks.delivery) — hence the convention. docs/onboarding-a-source.md
+#: says it to the vendor.
 IN_FLIGHT_SUFFIXES = (".part", ".partial", ".filepart", ".tmp", ".crdownload")
 
 
@@ -134,6 +137,8 @@ def unmatched_files(path: Path, landing: Path) -> list[Path]:
         for p in path.parent.iterdir():
             if p.name == path.name or not _reportable(p, path) or any(rx.fullmatch(p.name) for rx in patterns.values()):
                 continue
+            if p.is_dir() and not p.is_symlink():
+                continue  # a sub-folder (an archive) holds no delivery of this folder's patterns
             base = p.name.removesuffix(DONE_SUFFIX)
             if p.name != base and any(rx.fullmatch(base) for rx in patterns.values()):
                 continue  # another day's done-marker
