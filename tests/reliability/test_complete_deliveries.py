@@ -41,10 +41,11 @@ def wide_day(n: int) -> list[str]:
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str) -> tuple[Path, str]:
+    """A private landing folder and store, SQLite and PostgreSQL (what is recorded is checked)."""
     landing = tmp_path / "landing"
     (landing / "interactions").mkdir(parents=True)
-    url = f"sqlite:///{tmp_path / 'kawal.db'}"
+    url = store_url
     monkeypatch.setenv("KAWAL_LANDING_DIR", str(landing))
     monkeypatch.setenv("KAWAL_DB_URL", url)
     monkeypatch.setenv("KAWAL_HOME", str(tmp_path / "home"))
