@@ -173,7 +173,9 @@ def previous_delivery(
         .where(IngestionBatch.business_date == day - timedelta(days=1))
         .order_by(IngestionBatch.id.desc())
     ).first()
-    if batch is None or not (landing / batch.file_name).is_file():
+    from kawal.ingest.delivery import is_delivered
+
+    if batch is None or not is_delivered(Path(batch.file_name), landing):
         return None
     import json
 

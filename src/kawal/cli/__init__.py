@@ -83,9 +83,11 @@ def rules() -> None:
 @rules.command("check")
 def rules_check() -> None:
     """Validate the register; one line per problem, exit status 1 when there is any."""
+    from kawal.ingest.mapping import active_mapping_problems
     from kawal.register import check_register
 
     register, problems = check_register()
+    problems = [*problems, *active_mapping_problems()]  # the daily DAG loads them too (issue #17)
     for problem in problems:
         click.echo(str(problem))
     if problems:

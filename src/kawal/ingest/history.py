@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from kawal.errors import KawalError, SourceFileError
 from kawal.ingest.mapping import Mapping, map_rows, mapping_zone, origin_values, parse_timestamps, read_export
+from kawal.ingest.readers import refuse_ragged
 from kawal.sources import SOURCES
 
 if TYPE_CHECKING:
@@ -121,6 +122,7 @@ def import_export(mapping: Mapping, exports: list[Path], landing: Path, *, repla
         if not path.is_file():
             raise KawalError(f"{path}: no such file")
         raw = read_export(mapping, path)
+        refuse_ragged(raw, path)  # a row cut short is not split into a day (issue #17)
         missing = sorted(mapping.vendor_columns() - set(raw.columns))
         if missing:
             raise SourceFileError(path, f"missing column(s) {', '.join(missing)} that mapping {mapping.name} reads")
@@ -158,7 +160,10 @@ def import_export(mapping: Mapping, exports: list[Path], landing: Path, *, repla
         raise KawalError(f"{folder}: not inside the landing folder {landing} (a symlink?)")
     out: list[DayWritten] = []
     pending: list[tuple[date, pd.DataFrame, Path, str]] = []
+    from kawal.ingest.delivery import landing_file
+
     for day, part, target in plan:
+        target = landing_file(target, landing)  # never written through a link, nor over a FIFO
         if target.resolve().parent != folder.resolve():
             raise KawalError(f"mapping {mapping.name}: file.pattern puts {target.name} outside {folder}")
         outcome = "written"

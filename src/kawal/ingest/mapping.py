@@ -20,16 +20,18 @@ source's landing files through it. ``mappings/examples/`` holds templates that a
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kawal.errors import KawalError, SourceFileError
-from kawal.ingest.readers import check_rows, read_csv_strings
+from kawal.ingest.readers import check_rows, read_csv_strings, refuse_ragged
+from kawal.paths import climbs, plain_name
 from kawal.redaction import cell, header_cell, header_line
 from kawal.settings import mappings_dir
 from kawal.sources import SOURCES, source_spec
@@ -185,6 +187,23 @@ class FileSpec(BaseModel):
     delimiter: str = Field(",", min_length=1, max_length=1, description="csv: the field separator")
     encoding: str = Field("utf-8-sig", description="csv: text encoding (utf-8-sig also reads a BOM)")
     sheet: str | None = Field(None, description="xlsx: the sheet to read; required when there are several")
+    done_marker: bool = Field(
+        False,
+        description="the export is complete once an empty '<file>.done' lies beside it (for an export job that "
+        "writes in place and cannot rename; kawal.ingest.delivery)",
+    )
+
+    @field_validator("pattern")
+    @classmethod
+    def _stays_in_the_landing_folder(cls, pattern: str) -> str:
+        # issue #17: a pattern of ../../../../etc/passwd was read and recorded as a day's delivery
+        try:
+            sample = pattern.format(date=date(2026, 12, 31))
+        except (KeyError, IndexError, ValueError, AttributeError):
+            sample = pattern  # the date formatting is the reader's to word; the path is judged as spelt
+        if climbs(pattern) or climbs(sample):
+            raise ValueError("must name a file inside the mapping's landing folder (no '..', not an absolute path)")
+        return pattern
 
 
 class SqlSpec(BaseModel):
@@ -216,6 +235,14 @@ class Mapping(BaseModel):
         description="landing sub-folder the exports lie in, when not the mapping's name: several mappings may read "
         "one export (calls and ratings from one workbook) without copying it",
     )
+
+    @field_validator("folder")
+    @classmethod
+    def _one_folder_of_the_landing_folder(cls, folder: str | None) -> str | None:
+        if folder is not None and not plain_name(folder):
+            raise ValueError("must be one folder name inside the landing folder (no '/', no '..')")
+        return folder
+
     shape: Literal["rows", "intervals", "aggregates"] = Field(
         "rows",
         description="rows: one row per event/snapshot; intervals / aggregates: counts per interval or per day "
@@ -309,6 +336,8 @@ def load_mapping(path: Path) -> Mapping:
         raise KawalError(f"{path}: columns: canonical column(s) {', '.join(missing)} of {spec.name} are not mapped")
     if unknown:
         raise KawalError(f"{path}: columns: {', '.join(unknown)} are not columns of {spec.name}")
+    if mapping.sql is not None and mapping.file.done_marker:
+        raise KawalError(f"{path}: field file.done_marker: a SQL source is extracted whole by Kawal; it has no marker")
     if mapping.sql is not None and mapping.file.format != "csv":
         raise KawalError(f"{path}: field file.format: a SQL source is extracted to csv, not {mapping.file.format}")
     try:
@@ -317,6 +346,56 @@ def load_mapping(path: Path) -> Mapping:
     except (ZoneInfoNotFoundError, ValueError):
         raise KawalError(f"{path}: field timezone: unknown timezone {mapping.timezone!r}") from None
     return mapping
+
+
+#: a strftime directive as the characters it writes (a file name's date part); others: anything
+_DIRECTIVES = {"Y": r"\d{4}", "y": r"\d{2}", "m": r"\d{2}", "d": r"\d{2}", "j": r"\d{3}", "%": "%"}
+_DIRECTIVES |= dict.fromkeys("HIMSUWV", r"\d{2}") | dict.fromkeys("aAbBp", "[A-Za-z]+")
+
+
+def name_regex(pattern: str) -> re.Pattern[str] | None:
+    """The file names ``pattern`` (a ``file.pattern``, ``{date:%Y%m%d}`` fields) gives for any day, as
+    a regular expression; None when it cannot say (a malformed pattern: loading words it)."""
+    import string
+
+    out = []
+    try:
+        for literal, field, spec, _conversion in string.Formatter().parse(pattern):
+            out.append(re.escape(literal))
+            if field is None:
+                continue
+            if not spec:  # str(date): 2026-10-01
+                out.append(r"\d{4}-\d{2}-\d{2}")
+                continue
+            i = 0
+            while i < len(spec):
+                if spec[i] == "%" and i + 1 < len(spec):
+                    out.append(_DIRECTIVES.get(spec[i + 1], ".+?"))
+                    i += 2
+                else:
+                    out.append(re.escape(spec[i]))
+                    i += 1
+    except ValueError:
+        return None
+    return re.compile("".join(out))
+
+
+def active_mappings() -> list[Mapping]:
+    """Every active mapping (``mappings/*.yaml``), loaded as :func:`active_mapping` loads them."""
+    return [m for source in SOURCES if (m := active_mapping(source)) is not None]
+
+
+def active_mapping_problems() -> list[str]:
+    """One line per active mapping file (``mappings/*.yaml``) that does not load — a pattern that
+    climbs out of the landing folder among them — for ``kawal rules check`` (issue #17)."""
+    directory = mappings_dir()
+    problems = []
+    for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
+        try:
+            load_mapping(path)
+        except KawalError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 #: the active mappings last loaded, keyed by the folder and its files' bytes: every task of a run asks
@@ -570,7 +649,10 @@ def _month_rows_on(mapped: pd.DataFrame, day: date, path: Path) -> pd.DataFrame:
 
 def read_mapped(mapping: Mapping, path: Path, day: date | None = None) -> pd.DataFrame:
     """Read an export through its mapping and check it like a canonical file."""
-    return map_rows(mapping, read_export(mapping, path), path, day)
+    raw = read_export(mapping, path)
+    rows = map_rows(mapping, raw, path, day)
+    refuse_ragged(raw, path)
+    return rows
 
 
 def map_rows(mapping: Mapping, raw: pd.DataFrame, path: Path, day: date | None = None) -> pd.DataFrame:

@@ -66,6 +66,28 @@ def _read_csv_strings_arrow(path: Path, delimiter: str, encoding: str) -> pd.Dat
     return table.to_pandas()
 
 
+def _ragged_row(path: Path, delimiter: str, encoding: str) -> tuple[int, int, int] | None:
+    """(row, its fields, the header's) of the first record whose field count differs from the
+    header's — rows numbered as everywhere (header = row 1, blank lines skipped as pandas skips them);
+    None when every row has the header's count, or when the file is not readable text (pandas then
+    words what is wrong, as the bad-input corpus pins)."""
+    import csv
+
+    try:
+        with path.open(encoding=encoding, newline="") as fh:
+            records = (r for r in csv.reader(fh, delimiter=delimiter) if r)
+            header = next(records, None)
+            if header is None:
+                return None
+            width = len(header)
+            for n, record in enumerate(records, start=2):
+                if len(record) != width:
+                    return n, len(record), width
+    except (UnicodeDecodeError, csv.Error, OSError, LookupError):
+        return None
+    return None
+
+
 def read_csv_strings(path: Path, *, delimiter: str = ",", encoding: str = "utf-8-sig") -> pd.DataFrame:
     """Every cell as text (no guessing of types or NA markers); bad files are one clear error."""
     import pandas as pd
@@ -73,6 +95,11 @@ def read_csv_strings(path: Path, *, delimiter: str = ",", encoding: str = "utf-8
     fast = _read_csv_strings_arrow(path, delimiter, encoding)
     if fast is not None:
         return fast
+    # pyarrow refuses a row whose field count is not the header's; pandas pads a short row with
+    # empty cells, and a blank optional flag reads "unknown": a truncated last row would load
+    ragged = _ragged_row(path, delimiter, encoding)
+    if ragged is not None and ragged[1] > ragged[2]:
+        raise _ragged_error(path, ragged)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, sep=delimiter)
     except pd.errors.EmptyDataError:
@@ -89,12 +116,40 @@ def read_csv_strings(path: Path, *, delimiter: str = ",", encoding: str = "utf-8
             f"rows have {len(frame.columns) + 1} fields but the header names {len(frame.columns)}: "
             "a delimiter inside a value, or a shifted row",
         )
+    if ragged is not None:
+        # a short row is refused once the row checks found nothing else (refuse_ragged): a cut row
+        # whose blank cells the checks already refuse keeps the message the bad-input corpus pins
+        frame.attrs[RAGGED] = ragged
     return frame
+
+
+#: ``DataFrame.attrs`` key of a file's first short row (row, its fields, the header's)
+RAGGED = "kawal.ragged_row"
+
+
+def _ragged_error(path: Path, ragged: tuple[int, int, int]) -> SourceFileError:
+    row, fields, named = ragged
+    return SourceFileError(
+        path,
+        f"row {row} has {fields} field(s) but the header names {named}: a row cut short "
+        "(a truncated delivery) or a delimiter inside a value; refused",
+    )
+
+
+def refuse_ragged(raw: pd.DataFrame, path: Path) -> None:
+    """Issue #17, finding 8: a row with fewer fields than the header is an error naming the row — a
+    transfer that stopped at a field boundary is not a row with unknown flags."""
+    ragged = raw.attrs.get(RAGGED)
+    if ragged is not None:
+        raise _ragged_error(path, ragged)
 
 
 def read_source(spec: SourceSpec, path: Path, day: date | None = None) -> pd.DataFrame:
     """Read and check one day file of ``spec``; returns its columns typed (numbers as float64)."""
-    return check_rows(spec, read_csv_strings(path), path, day)
+    raw = read_csv_strings(path)
+    rows = check_rows(spec, raw, path, day)
+    refuse_ragged(raw, path)
+    return rows
 
 
 #: How the canonical layout writes a timestamp (datetime.isoformat() of a whole second with its offset)

@@ -13,7 +13,9 @@ per chunk; :func:`kawal.checks.suites.merged`), so its memory is one chunk's.
 **Bad input is named exactly as before**: on the first problem of any kind the stream is dropped and
 the delivery is read again by the whole-file route (``read_source``), whose one-line message — the
 row, the column, "(n bad row(s) in all)" — the bad-input corpus pins word for word. A bad 10M-row
-file so costs the old route's memory once; a good one never does.
+file so costs the old route's memory once; a good one never does. A row with fewer or more fields
+than the header is such a problem (pyarrow's parser refuses it; issue #17): the whole-file route
+names its row, never the stream a half day.
 
 Below :data:`STREAM_FROM_BYTES` (a few hundred thousand rows), and for every mapped export, the
 whole-file route reads the delivery: it is as fast there, and a vendor's workbook has no streaming

@@ -16,7 +16,17 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from kawal.errors import KawalError, SourceFileError
-from kawal.ingest.delivery import DayFile, locate_and_read, reread, sha256_of
+from kawal.ingest.delivery import (
+    MAX_UNMATCHED_NAMED,
+    DayFile,
+    is_delivered,
+    landing_file,
+    locate_and_read,
+    reread,
+    sha256_of,
+    unmatched_files,
+    unmatched_line,
+)
 from kawal.ingest.staged import StagedFile, verified_staged, write_staged
 from kawal.kpis.day import OVERALL, kpi_day_rows
 from kawal.kpis.evaluation import evaluate_row
@@ -59,6 +69,7 @@ def ingest_source_day(
     sources of the day go on. A day whose earlier delivery was loaded keeps those values in force.
     """
     source_spec(source)  # an unknown source is a clear error before any file is touched
+    refuse_future_day(source, day)
     landing = landing or landing_dir()
     from kawal.ingest.mapping import monthly_delivery
 
@@ -67,15 +78,16 @@ def ingest_source_day(
         return IngestResult(None, source, day.isoformat(), 0, False)
     engine = engine_for(store_url)
     register = load_register()
-    streamed = _streamed(source, day, landing)  # a large canonical day: one pass, memory flat in its size
+    streamed = None
     try:
+        streamed = _streamed(source, day, landing)  # a large canonical day: one pass, memory flat in its size
         if streamed is None:
             found, rows = locate_and_read(source, day, landing)  # through the source's mapping, if any
         else:
             found, rows = DayFile(streamed.path, streamed.checksum_sha256), streamed.rows
     except SourceFileError as exc:
         path = Path(exc.path)
-        delivered = path.is_file() and path.is_relative_to(landing)
+        delivered = is_delivered(path, landing)  # never a link's target, a FIFO, a file elsewhere
         with session_scope(engine) as session:  # its own transaction: kept although the task fails
             batch = None
             if delivered:
@@ -98,6 +110,20 @@ def ingest_source_day(
             streamed.discard()  # its staged rows, unless kept
 
 
+def refuse_future_day(source: str, day: date) -> None:
+    """Issue #17, finding 9: a business day after today (the site clock, ``settings.now_site``, in
+    the site's time zone) is refused with one line: its delivery cannot be whole, and a value
+    computed for it would stand as a record of a day that has not happened."""
+    from kawal.settings import now_site
+
+    now = now_site()
+    if day > now.date():
+        raise KawalError(
+            f"{source} {day.isoformat()}: a business day in the future (today is {now.date().isoformat()} "
+            f"{now:%Z}, the site's time zone); refused"
+        )
+
+
 def _streamed(source: str, day: date, landing: Path):  # type: ignore[no-untyped-def]
     from kawal.ingest.delivery import day_file
     from kawal.ingest.mapping import active_mapping
@@ -105,12 +131,19 @@ def _streamed(source: str, day: date, landing: Path):  # type: ignore[no-untyped
 
     if active_mapping(source) is not None:
         return None
-    path = day_file(landing, source, day)
+    path = landing_file(day_file(landing, source, day), landing)
     if not path.is_file():
         return None
     from kawal.checks.suites import validate_delivery
 
-    return stream_delivery(source_spec(source), path, day, lambda rows, sha: validate_delivery(source, rows, sha))
+    streamed = stream_delivery(source_spec(source), path, day, lambda rows, sha: validate_delivery(source, rows, sha))
+    if streamed is not None:
+        try:
+            landing_file(path, landing)  # still the file it was, not a link swapped in while it streamed
+        except SourceFileError:
+            streamed.discard()
+            raise
+    return streamed
 
 
 def _validate_and_record(  # type: ignore[no-untyped-def]
@@ -136,6 +169,17 @@ def _validate_and_record(  # type: ignore[no-untyped-def]
             streamed,
         )
         validation: dict = {"stage": "validate", "suite": suite.summary(), "checks": [f.as_dict() for f in findings]}
+        astray = unmatched_files(found.path, landing)
+        if astray:  # recorded with the day's validation (§7.5: what was received and not read)
+            named = astray[:MAX_UNMATCHED_NAMED]
+            validation["unmatched_files"] = [p.name for p in named] + (
+                [f"… {len(astray) - len(named)} more"] if len(astray) > len(named) else []
+            )
+            for p in named:
+                log.warning("%s", unmatched_line(p, found.path))
+            if len(astray) > len(named):
+                more = len(astray) - len(named)
+                log.warning("%s: %d more file(s) match no delivery pattern", found.path.parent, more)
         failed = [f for f in findings if not f.ok]
         problem = (
             suite.problem() if not suite.success else (f"{failed[0].check}: {failed[0].detail}" if failed else None)
@@ -298,7 +342,7 @@ def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url
         kpis = register.for_source(batch.source)
         if not kpis:
             raise KawalError(f"register: no KPI is computed from source {batch.source!r}")
-        path = landing / batch.file_name
+        path = landing_file(Path(batch.file_name), landing)
         validation = json.loads(batch.validation or "{}")
         info = validation.get("staged")
         hashed = path.is_file() and not _landing_unchanged(path, info)  # it moved: the evidence hashed now
