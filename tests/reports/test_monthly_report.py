@@ -188,6 +188,17 @@ def test_people_input_renders_inert_and_nothing_outside_the_assets_is_fetched(st
     assert "root:x:0:0" not in "\n".join(_pdf_text(pdf))
 
 
+def test_the_english_report_mail_has_no_indonesian_words(store) -> None:  # type: ignore[no-untyped-def]
+    from kawal.notify.outbox import render
+    from kawal.reports.deliver import report_mail
+
+    text, html = render(report_mail(build_context(store, REGISTER, MONTH, lang="en"), MONTH, "en", 1, REGISTER))
+    body = " ".join(text.split())
+    assert body.startswith("February 2026:") and "Dear Operations Manager" in body
+    indonesian = ("Yth", "Yang diharapkan", "Untuk data engineering", "tidak tercapai", "terbuka", "Pesan otomatis")
+    assert [w for w in indonesian if w in body or w in html] == []
+
+
 def test_english_by_configuration(store) -> None:  # type: ignore[no-untyped-def]
     ctx = build_context(store, REGISTER, MONTH, lang="en")
     assert ctx.period == "February 2026" and ctx.labels["title"] == "Monthly KPI Attainment Report"
@@ -218,6 +229,15 @@ def test_delivered_once_to_accountable_and_consulted_and_force_resends(store, ma
         "pdf": "laporan-kpi-2026-02-id.pdf",
     }
     assert archived["context"]["document_number"] == "KWL/LCKB/2026/02"
+    # #18: the body tells page 1's story: every missed KPI (judged here by hand) with its ticket
+    body = " ".join(mail.get_body(("plain",)).get_content().split())
+    with session_scope(store) as s:
+        tickets = {t.subject: t.id for t in s.scalars(select(DefectTicket).where(DefectTicket.kind == "kpi_defect"))}
+    for kpi_id, value in _missed_by_hand(store).items():
+        assert REGISTER.kpi(kpi_id).name_id in body and _id(value) in body, kpi_id
+        if kpi_id in tickets:
+            assert f"#{tickets[kpi_id]}" in body, kpi_id
+    assert "KPI tidak tercapai" in body and "nilai di bawah" not in body  # nothing promised "below"
 
     forced = send_report(store, REGISTER, MONTH, force=True, forced_by="om")
 

@@ -52,6 +52,8 @@ class Mail:
     link_label: str | None = None
     #: the heading of ``recent``: days for a daily KPI, months for a monthly one
     recent_title: str = "7 hari terakhir"
+    #: the language of the mail's own headings (the site's, Indonesian; the report mail follows --lang)
+    lang: str = "id"
 
 
 def _check_header(text: str, what: str) -> str:

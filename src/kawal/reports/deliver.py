@@ -121,7 +121,6 @@ def send_report(
     if new:
         stem = f"laporan-kpi-{first:%Y-%m}-{lang}" + (f"-edisi-{edition}" if edition > 1 else "")
         produced = produce(engine, register, first, lang=lang, stem=stem)
-        labels = produced.ctx.labels
         people = register.people
         with session_scope(engine) as s:
             enqueue(
@@ -132,24 +131,7 @@ def send_report(
                 ticket_id=None,
                 to=[people.accountable],
                 cc=[pid for ids in people.consulted.values() for pid in ids],
-                mail=Mail(
-                    subject=labels["mail_subject"].format(period=produced.ctx.period)
-                    + (f" (edisi {edition})" if edition > 1 else ""),
-                    greeting="Yth. Manajer Operasional, Tim Operasional dan Tim Support Operasional,",
-                    intro=labels["mail_intro"].format(period=produced.ctx.period),
-                    facts=[
-                        (labels["kpis_met"], f"{produced.ctx.kpis_met}/{produced.ctx.kpis_total}"),
-                        *[(label, f"{met}/{total}") for label, met, total in produced.ctx.summary],
-                        (labels["register_revision"], str(produced.ctx.register_rev)),
-                        (labels["document_number"], produced.ctx.document_number),
-                    ],
-                    expected=(
-                        labels["complete"]
-                        if produced.ctx.complete
-                        else labels["incomplete"] + " " + "; ".join(produced.ctx.caveats)
-                    ),
-                    how_to_act=[f"kawal report {first:%Y-%m} --lang {lang}"],
-                ),
+                mail=report_mail(produced.ctx, first, lang, edition, register),
                 attachment=produced.pdf,
                 attachment_sha256=produced.sha256,
             )
@@ -193,3 +175,36 @@ def delivered(engine: Engine, first: date) -> bool:
                 .where(ReportDelivery.month == first, Notification.state == "sent")
             )
         )
+
+
+def report_mail(ctx: ReportContext, first: date, lang: str, edition: int, register: Register) -> Mail:
+    """The report mail says what page 1 says (#18): the headline, then every missed and at-risk KPI
+    with actual vs target and where its ticket stands, then the data caveats; in the report's language."""
+    labels = ctx.labels
+    tone = "breach" if ctx.counts.get("breach") else ("at_risk" if ctx.counts.get("at_risk") else "met")
+    return Mail(
+        subject=labels["mail_subject"].format(period=ctx.period)
+        + (f" ({labels['edition']} {edition})" if edition > 1 else ""),
+        headline=ctx.headline,
+        tone=tone,
+        greeting=labels["mail_greeting"],
+        intro=labels["mail_intro"].format(period=ctx.period),
+        facts=[
+            *[
+                (
+                    f"{x.name} — {x.status_label}",
+                    f"{x.actual} ({labels['target'].lower()} {x.target}) · {x.ticket} {x.plan}",
+                )
+                for x in ctx.story
+            ],
+            *[
+                (f"{labels['category']} {t['label']}", f"{t['met']}/{t['total']} {labels['kpis_met']}")
+                for t in ctx.tiles
+            ],
+            (labels["register_revision"], str(ctx.register_rev)),
+            (labels["document_number"], ctx.document_number),
+        ],
+        expected=labels["complete"] if ctx.complete else labels["mail_incomplete"] + " " + "; ".join(ctx.caveats),
+        how_to_act=[f"kawal report {first:%Y-%m} --lang {lang}"],
+        lang=lang,
+    )

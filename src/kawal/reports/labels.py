@@ -107,6 +107,9 @@ LABELS: dict[str, dict[str, str]] = {
         "unit_contacts": "kontak/agen/hari",
         "unit_rating": "poin (1–5)",
         "mail_subject": "Laporan Capaian KPI Bulanan {period}",
+        "mail_greeting": "Yth. Manajer Operasional, Tim Operasional dan Tim Support Operasional,",
+        "mail_incomplete": "Data bulan ini TIDAK lengkap: nilai dalam laporan dihitung dari hari yang tersedia.",
+        "edition": "edisi",
         "mail_intro": "Terlampir Laporan Capaian KPI Bulanan periode {period} (IK KPI Management §4.6, §5.4).",
     },
     "en": {
@@ -210,6 +213,9 @@ LABELS: dict[str, dict[str, str]] = {
         "unit_contacts": "contacts/agent/day",
         "unit_rating": "points (1–5)",
         "mail_subject": "Monthly KPI Attainment Report {period}",
+        "mail_greeting": "Dear Operations Manager, Operations team and Operations Support team,",
+        "mail_incomplete": "This month's data is NOT complete: the report's values use the days available.",
+        "edition": "edition",
         "mail_intro": "Attached is the Monthly KPI Attainment Report for {period}.",
     },
 }
