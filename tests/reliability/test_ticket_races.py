@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kawal.store import engine_for, session_scope
-from kawal.store.models import DefectEvent, DefectTicket, Notification, RecoveryAction
+from kawal.store.models import DefectEvent, DefectTicket, Notification, RecoveryAction, ReviewItem
 from tests.conftest import REPO
 from tests.defects.test_defects import open_for, scr_day
 
@@ -140,3 +140,49 @@ def test_two_people_acting_on_one_ticket_at_once_one_wins_the_other_is_told(
         open_for(engine, [scr_day(breach, 80.0, "breach")], breach + timedelta(days=1))
         with session_scope(engine) as s:
             assert s.get(DefectTicket, tid).state == "reopened"
+
+
+def test_finalizing_minutes_while_an_item_is_written_never_freezes_a_hash_that_does_not_match(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """``review finalize`` racing ``review item`` (finding 4): before the fix both succeeded and the final
+    minutes no longer matched their frozen SHA-256. Now one wins; the document always verifies."""
+    from click.testing import CliRunner
+
+    from kawal.cli import main
+    from kawal.review.minutes import documents, verify_frozen
+
+    monkeypatch.setenv("KAWAL_DB_URL", store_url)
+    monkeypatch.setenv("KAWAL_RULES_DIR", str(REPO / "kpi_rules"))
+    monkeypatch.setenv("KAWAL_HOME", str(tmp_path / "home"))
+    engine = engine_for(store_url)
+
+    def kawal(*args: str) -> None:
+        result = CliRunner().invoke(main, list(args))
+        assert result.exit_code == 0, result.output
+
+    for trial, month in enumerate(("2026-07", "2026-08", "2026-09")[:TRIALS]):
+        kawal("review", "new", month, "--as", "om", "--meeting-date", "2026-10-05")
+        kawal("review", "attendees", month, "--as", "om", "om", "pic_performance")
+        kawal("review", "item", month, "--as", "om", "--title", "Topik", "--discussion", "awal")
+        results = race(
+            tmp_path,
+            f"minutes-{trial}",
+            {
+                "finalize": ["review", "finalize", month, "--as", "om"],
+                "item": ["review", "item", month, "--as", "om", "--item", "1", "--discussion", "diubah"],
+            },
+        )
+        assert sorted(code for code, _ in results.values()) == [0, 2], results
+        (loser,) = [name for name, (code, _) in results.items() if code == 2]
+        (line,) = results[loser][1]
+        assert line.startswith("kawal: KWL/RR/"), line
+        with session_scope(engine) as s:
+            (doc,) = documents(s, date.fromisoformat(f"{month}-01"))
+            discussion = s.scalars(select(func.max(ReviewItem.discussion)).where(ReviewItem.minutes_id == doc.id)).one()
+            if loser == "item":  # frozen first: the late edit was refused
+                assert doc.state == "final" and verify_frozen(s, doc) and discussion == "awal"
+                assert "finalized a moment ago" in line
+            else:  # edited first: the finalize saw another version and froze nothing
+                assert doc.state == "draft" and doc.content_sha256 is None and discussion == "diubah"
+                assert "changed a moment ago" in line
