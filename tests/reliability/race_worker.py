@@ -1,5 +1,5 @@
 """A person's command in its own process for the race scenarios (issue #17), run as
-``python -m tests.reliability.race_worker GATE NAME -- KAWAL ARGS…``.
+``python -m tests.reliability.race_worker GATE NAME [--at-start] -- KAWAL ARGS…``.
 
 It runs ``kawal KAWAL ARGS…`` (the real CLI: one line and exit 2 on a refusal) with the store and
 register from the environment. The race is made certain, not left to timing: the workflow's state
@@ -34,10 +34,43 @@ def _gate(gate: Path, name: str):  # type: ignore[no-untyped-def]
     return wait
 
 
+def race(
+    tmp_path: Path, label: str, commands: dict[str, list[str]], *, at_start: bool = False
+) -> dict[str, tuple[int, list[str]]]:
+    """Run each command (``kawal`` arguments) in its own process, all past the state check together (or,
+    ``at_start``, all started together); per racer its exit status and non-empty output lines."""
+    import os
+    import subprocess
+
+    from tests.conftest import REPO
+
+    gate = tmp_path / f"gate-{label}"
+    gate.mkdir()
+    (gate / "expected").write_text(str(len(commands)))
+    flags = ["--at-start"] if at_start else []
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "tests.reliability.race_worker", str(gate), name, *flags, "--", *args],
+            cwd=REPO,
+            env=dict(os.environ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for name, args in commands.items()
+    }
+    out = {}
+    for name, proc in procs.items():
+        text = proc.communicate(timeout=600)[0].decode()
+        out[name] = (proc.returncode, [line for line in text.splitlines() if line.strip()])
+    return out
+
+
 def main(argv: list[str]) -> None:
     gate, name = Path(argv[0]), argv[1]
     args = argv[argv.index("--") + 1 :]
     wait = _gate(gate, name)
+    if "--at-start" in argv[: argv.index("--")]:
+        wait()  # the whole command races (e.g. two `kawal report send`), not one step of it
 
     import kawal.defects.workflow as workflow
     import kawal.review.minutes as minutes

@@ -11,9 +11,6 @@ several trials on the same ticket (reopened by a breach during monitoring betwee
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,32 +21,11 @@ from kawal.store import engine_for, session_scope
 from kawal.store.models import DefectEvent, DefectTicket, Notification, RecoveryAction, ReviewItem
 from tests.conftest import REPO
 from tests.defects.test_defects import open_for, scr_day
+from tests.reliability.race_worker import race
 
 pytestmark = pytest.mark.reliability
 
 TRIALS = 3
-
-
-def race(tmp_path: Path, label: str, commands: dict[str, list[str]]) -> dict[str, tuple[int, list[str]]]:
-    """Run each command (``kawal`` arguments) in its own process, all past the state check together."""
-    gate = tmp_path / f"gate-{label}"
-    gate.mkdir()
-    (gate / "expected").write_text(str(len(commands)))
-    procs = {
-        name: subprocess.Popen(
-            [sys.executable, "-m", "tests.reliability.race_worker", str(gate), name, "--", *args],
-            cwd=REPO,
-            env=dict(os.environ),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        for name, args in commands.items()
-    }
-    out = {}
-    for name, proc in procs.items():
-        text = proc.communicate(timeout=300)[0].decode()
-        out[name] = (proc.returncode, [line for line in text.splitlines() if line.strip()])
-    return out
 
 
 def winner_and_loser(results: dict[str, tuple[int, list[str]]], tid: int, state: str) -> str:
