@@ -35,7 +35,12 @@ def _gate(gate: Path, name: str):  # type: ignore[no-untyped-def]
 
 
 def race(
-    tmp_path: Path, label: str, commands: dict[str, list[str]], *, at_start: bool = False
+    tmp_path: Path,
+    label: str,
+    commands: dict[str, list[str]],
+    *,
+    at_start: bool = False,
+    env: dict[str, str] | None = None,
 ) -> dict[str, tuple[int, list[str]]]:
     """Run each command (``kawal`` arguments) in its own process, all past the state check together (or,
     ``at_start``, all started together); per racer its exit status and non-empty output lines."""
@@ -52,7 +57,7 @@ def race(
         name: subprocess.Popen(
             [sys.executable, "-m", "tests.reliability.race_worker", str(gate), name, *flags, "--", *args],
             cwd=REPO,
-            env=dict(os.environ),
+            env=dict(os.environ) if env is None else env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
