@@ -59,3 +59,32 @@ def test_two_backfills_of_the_same_days_at_once_end_as_one_run_without_a_traceba
     days = query(store_url, "SELECT kpi_id, period_start, scope FROM kpi_value WHERE period_type='day'")
     assert len(days) == len(set(days))
     assert {n.state for n in query(store_url, "SELECT state FROM notification")} <= {"held"}
+
+
+def test_one_day_run_twice_at_once_by_the_task_bodies_ends_as_one_run(
+    kawal_env, mail_sink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Below the backfill: the daily DAG's task bodies for the *same* day in two processes at once (two
+    DagRuns of one day, e.g. a manual run during the scheduler's). Each (source, day) and the defects
+    step run one at a time (kawal.pipeline.daily): both processes succeed, the store is one run's."""
+    from datetime import date
+
+    from kawal.store import engine_for
+    from tests.reliability.conftest import content, spawn_worker
+    from tests.reliability.worker import run_day
+
+    landing, url = kawal_env
+    day, sources = date(2026, 3, 16), ("interactions", "csi_responses")
+    write_demo_month(day.replace(day=1), landing, seed=41, calls_per_day=300)
+    reference = f"sqlite:///{tmp_path / 'reference.db'}"
+    monkeypatch.setenv("KAWAL_DB_URL", reference)
+    assert run_day(day, sources) == []
+    monkeypatch.setenv("KAWAL_DB_URL", url)
+    engine_for(url)
+    barrier = tmp_path / "go"
+    workers = [spawn_worker("day", day.isoformat(), str(barrier), *sources, env={}) for _ in range(2)]
+    barrier.write_text("go")
+    outputs = [w.communicate(timeout=900)[0].decode() for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], [o[-2500:] for o in outputs]
+    volatile = {"ingestion_batch": {"validation"}, "notification": {"state", "attempts", "last_error"}}
+    assert content(url, volatile) == content(reference, volatile)

@@ -5,7 +5,7 @@ state=:from AND version=:read`` and checks the row count (issue #17: two people 
 update). A conditional UPDATE works alike on SQLite, where ``SELECT … FOR UPDATE`` is a no-op, and on
 PostgreSQL, where the second UPDATE waits for the first to commit and then matches no row.
 
-Revision ID: 0007_h4
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-01 17:20:00
 """
@@ -13,7 +13,7 @@ Create Date: 2026-12-01 17:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_h4"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
