@@ -51,7 +51,7 @@ def analyse(
             raise Refused(f"refused: an analysis needs a {name}")
     texts = {
         "root_cause": bounded("the root cause", root_cause.strip()),
-        "coordinated_with": bounded("coordinated with", coordinated_with.strip()),
+        "coordinated_with": bounded("who was coordinated with", coordinated_with.strip()),
         "recommendation": bounded("the recommendation", recommendation.strip()),
     }
     record(session, t, "analysed", person, to_state, details=texts)
