@@ -64,6 +64,8 @@ def test_walk_analyse_decide_verify_close(cli_env) -> None:  # type: ignore[no-u
             "Tambah 6 agen shift siang|tl_voice|2099-01-31",
             "--preventive",
             "Review forecast mingguan|pic_wfm|2099-02-28",
+            "--on",
+            "2026-10-15",  # October replayed: the plan was decided then (the event keeps when it was typed)
         ),
         ("verify", tid, "--as", "pic_performance", "--done-on", "2026-10-17", "--note", "6 agen masuk"),
     ]

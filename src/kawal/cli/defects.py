@@ -12,7 +12,7 @@ from datetime import date
 import click
 from sqlalchemy import func, select
 
-from kawal.cli.context import store_context, today
+from kawal.cli.context import date_option, store_context, today
 from kawal.errors import KawalError
 
 
@@ -188,12 +188,21 @@ def _planned(kind: str, text: str):  # type: ignore[no-untyped-def]
 @click.option("--as", "person", required=True, help="person id (the Accountable)")
 @click.option("--action", "actions", multiple=True, required=True, help="curative: 'description|owner|YYYY-MM-DD'")
 @click.option("--preventive", multiple=True, help="preventive: 'description|owner|YYYY-MM-DD'")
-def decide_cmd(ticket_id: int, person: str, actions: tuple[str, ...], preventive: tuple[str, ...]) -> None:
+@click.option(
+    "--on",
+    "decided_on",
+    default=None,
+    callback=date_option,
+    help="day the plan was decided, YYYY-MM-DD (default: today; not in the future, not before the defect)",
+)
+def decide_cmd(
+    ticket_id: int, person: str, actions: tuple[str, ...], preventive: tuple[str, ...], decided_on: date | None
+) -> None:
     """The Accountable's recovery plan (§5.3.2)."""
     from kawal.defects.workflow import decide
 
     plan = [_planned("curative", a) for a in actions] + [_planned("preventive", p) for p in preventive]
-    _act(decide, ticket_id, person, plan, today=today())
+    _act(decide, ticket_id, person, plan, today=today(), on=decided_on)
 
 
 @defects.command("verify")
@@ -210,9 +219,8 @@ def verify_cmd(ticket_id: int, person: str, done_on: str | None, note: str) -> N
         day = date.fromisoformat(done_on) if done_on else now
     except ValueError:
         raise KawalError(f"--done-on {done_on!r} is not a date YYYY-MM-DD") from None
-    if day > now:
-        raise KawalError(f"--done-on {day} is in the future: record the actions once they are done")
-    _act(verify, ticket_id, person, today=day, note=note)
+    # not in the future, not before the plan was decided: the workflow checks (the board's form alike)
+    _act(verify, ticket_id, person, done_on=day, note=note, today=now)
 
 
 @defects.command("close")

@@ -67,7 +67,14 @@ def backfill_cmd(first, last, send_reports: bool) -> None:  # type: ignore[no-un
             click.echo(f"\n{day}: {state}", file=terminal)
         bar.update(1, current_item=day)
 
-    summary = run_backfill(first, last, kawal_home=kawal_home(), send_reports=send_reports, on_day=on_day)
+    summary = run_backfill(
+        first,
+        last,
+        kawal_home=kawal_home(),
+        send_reports=send_reports,
+        on_day=on_day,
+        on_wait=lambda line: click.echo(line, err=True),
+    )
     if bar is not None:
         bar.render_finish()
     per_day = summary.seconds / max(summary.days, 1)

@@ -13,6 +13,14 @@ Data incident (bad or missing source data, routed to data engineering)::
     open ──analyse (data engineering)──▶ analysed ──close (data engineering: data re-delivered)──▶ closed
 
 Every change appends a :class:`~kawal.store.models.DefectEvent`; nothing is ever edited in place.
+
+A transition is *claimed* in one statement — ``UPDATE defect_ticket SET state=:to, version=version+1
+WHERE id=:id AND state=:read AND version=:read`` — and its row count checked (issue #17: two people
+analysing one ticket at once both succeeded, the mail carrying the analysis that was not kept). Of two
+racers exactly one matches the row; the other is refused with one line and its transaction, with
+everything else it wrote, is rolled back (ISO 9001 §7.5.3: a record says what was decided, once).
+The conditional UPDATE holds on SQLite (one writer at a time; ``SELECT … FOR UPDATE`` is a no-op
+there) and on PostgreSQL (the second UPDATE waits for the first to commit, then matches no row).
 """
 
 from __future__ import annotations
@@ -22,7 +30,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kawal.errors import KawalError
 from kawal.register import Register
@@ -122,24 +132,48 @@ def record(
     details: dict | None = None,
     at: datetime | None = None,
 ) -> DefectEvent:
-    """Append an event (and move the ticket) — the only way a ticket changes."""
+    """Append an event (and move the ticket) — the only way a ticket changes. A move is claimed
+    first (:func:`claim`): a racer that lost is refused before anything of its own is written."""
+    from_state = ticket.state
+    if to_state is not None:
+        claim(session, ticket, to_state)
     event = DefectEvent(
         ticket_id=ticket.id,
         at=at or datetime.now(UTC),
         actor=actor,
         action=action,
-        from_state=ticket.state,
+        from_state=from_state,
         to_state=(to_state or State(ticket.state)).value,
         details=json.dumps(details, ensure_ascii=False, sort_keys=True, default=str) if details else None,
     )
     session.add(event)
     if to_state is not None:
-        ticket.state = to_state.value
         if to_state is State.closed:
             ticket.active_key = None
             ticket.closed_at = event.at
     session.flush()
     return event
+
+
+def claim(session: Session, ticket: DefectTicket, to_state: State) -> None:
+    """Move ``ticket`` to ``to_state`` if it is still in the state and version it was read in — in one
+    conditional UPDATE — or refuse with one line saying what it is now."""
+    read_state, read_version = ticket.state, ticket.version
+    moved = session.execute(
+        update(DefectTicket)
+        .where(DefectTicket.id == ticket.id, DefectTicket.state == read_state, DefectTicket.version == read_version)
+        .values(state=to_state.value, version=read_version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        now = session.execute(select(DefectTicket.state).where(DefectTicket.id == ticket.id)).scalar_one()
+        raise Refused(
+            f"refused: ticket #{ticket.id} is already {now}: someone else acted on it a moment ago and nothing of "
+            f"yours was saved (see `kawal defects show {ticket.id}`)"
+        )
+    # the row says so already: the session's copy follows without a second UPDATE
+    set_committed_value(ticket, "state", to_state.value)
+    set_committed_value(ticket, "version", read_version + 1)
 
 
 @dataclass(frozen=True)

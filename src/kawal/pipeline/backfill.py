@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -76,6 +77,36 @@ def check_range(first: date, last: date) -> None:
         raise KawalError(f"--to {last}: the day has not ended yet (today is {today}, site time)")
 
 
+@contextmanager
+def one_backfill_at_a_time(kawal_home: Path, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """One ``kawal backfill`` at a time per embedded Airflow (``KAWAL_HOME``) and per store.
+
+    Two backfills of the same days at once collided in Airflow's metadata DB (a DagRun updated under
+    the other's feet: an IntegrityError traceback) and raced on the store's unique keys (issue #17).
+    The second waits — saying so in one line — and then re-runs its days, which changes nothing a
+    first run stored (re-runs are idempotent): the store ends as one run leaves it.
+    """
+    import fcntl
+
+    from kawal.store import engine_for
+    from kawal.store.locks import named_lock
+
+    folder = kawal_home / "airflow"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "kawal-backfill.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait(f"another kawal backfill is running with KAWAL_HOME={kawal_home}: waiting for it to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            with named_lock(engine_for(), "kawal-backfill"):  # another KAWAL_HOME on the same store
+                yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run_backfill(
     first: date,
     last: date,
@@ -84,10 +115,25 @@ def run_backfill(
     send_reports: bool = False,
     on_day: Callable[[date, str, float, TextIO], None] | None = None,
     log_name: str = "backfill-airflow.log",
+    on_wait: Callable[[str], None] | None = None,
+) -> BackfillSummary:
+    check_range(first, last)
+    with one_backfill_at_a_time(kawal_home, on_wait):
+        return _run_backfill(first, last, kawal_home=kawal_home, send_reports=send_reports, on_day=on_day,
+                             log_name=log_name)  # fmt: skip
+
+
+def _run_backfill(
+    first: date,
+    last: date,
+    *,
+    kawal_home: Path,
+    send_reports: bool,
+    on_day: Callable[[date, str, float, TextIO], None] | None,
+    log_name: str,
 ) -> BackfillSummary:
     from kawal.airflow_env import airflow_output_to, embedded_airflow_env, migrate_airflow_db
 
-    check_range(first, last)
     env = embedded_airflow_env(kawal_home)
     os.environ.update(env)  # before Airflow is imported, so it reads this configuration
     logs = kawal_home / "logs"

@@ -47,6 +47,33 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def _one_at_a_time(name_of):  # type: ignore[no-untyped-def]
+    """Run the decorated step under the store-wide lock ``name_of(engine, *args, **kwargs)``
+    (kawal.store.locks): two DagRuns of one business day at once (a manual run during the scheduler's,
+    two backfills) raced on the store's unique keys (issue #17) — now the second waits and then finds
+    what the first stored, as any re-run does. Different days and sources still run side by side."""
+    import functools
+
+    from kawal.store.locks import named_lock
+
+    def wrap(step):  # type: ignore[no-untyped-def]
+        @functools.wraps(step)
+        def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+            engine = engine_for(kwargs.get("store_url"))
+            with named_lock(engine, name_of(engine, *args, **kwargs)):
+                return step(*args, **kwargs)
+
+        return run
+
+    return wrap
+
+
+def _batch_day(engine, batch_id: int, **_kw) -> str:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as session:
+        batch = session.get(IngestionBatch, batch_id)
+        return f"day:{batch.source}:{batch.business_date}" if batch else f"batch:{batch_id}"
+
+
 @dataclass(frozen=True)
 class IngestResult:
     batch_id: int | None  # None: no delivery due that day (a monthly table)
@@ -56,6 +83,7 @@ class IngestResult:
     new: bool
 
 
+@_one_at_a_time(lambda _engine, source, day, **_kw: f"day:{source}:{day}")
 def ingest_source_day(
     source: str, day: date, *, landing: Path | None = None, store_url: str | None = None
 ) -> IngestResult:
@@ -327,6 +355,7 @@ def delivery_problems(session: Session, register: Register, day: date) -> list[t
     return out
 
 
+@_one_at_a_time(_batch_day)
 def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url: str | None = None) -> dict:
     """Compute the KPIs of the batch's source for its day and upsert them with the month-to-date
     roll-up, the batch states included, in one transaction: all of it or nothing."""
@@ -412,6 +441,7 @@ def _store_day_and_month(
     return changed + replace_period_values(session, ids, "month", first, judged)
 
 
+@_one_at_a_time(lambda _engine, day, **_kw: "defects")  # tickets span days: one defects step at a time
 def open_defects_for_day(day: date, *, store_url: str | None = None, hold_mail: bool = False) -> dict:
     """Data incidents for the day's bad or missing deliveries, tickets for the day's breaches (and
     the month's, once final), the repeat rule, effectiveness notices and escalations — as of the run

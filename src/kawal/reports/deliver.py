@@ -25,6 +25,7 @@ from kawal.reports.context import ReportContext, build_context
 from kawal.reports.render import render_html
 from kawal.settings import kawal_home
 from kawal.store.db import session_scope
+from kawal.store.locks import named_lock
 from kawal.store.models import Notification, ReportDelivery
 
 #: Work instruction §6: registers and reports are retained for 3 years (counted from the year end).
@@ -111,6 +112,16 @@ def send_report(
     lang: str = "id",
     force: bool = False,
     forced_by: str | None = None,
+) -> DeliveryStatus:
+    """Deliver the month's report once (or a new edition when forced). One send of a month at a time
+    (kawal.store.locks): a second ``kawal report send`` started meanwhile waits, then finds the delivery
+    and sends nothing, as a re-run does — never a second edition 1, never an overwritten archived PDF."""
+    with named_lock(engine, f"report-send:{first:%Y-%m}"):
+        return _send_report(engine, register, first, lang=lang, force=force, forced_by=forced_by)
+
+
+def _send_report(
+    engine: Engine, register: Register, first: date, *, lang: str, force: bool, forced_by: str | None
 ) -> DeliveryStatus:
     with session_scope(engine) as s:
         latest = s.scalars(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from kawal.free_text import bounded
 from kawal.periods import days_of_month
 from kawal.register import Register
 from kawal.review.terms import (
@@ -47,10 +48,20 @@ def mark_done(
         )
     if done_on < minutes.meeting_date:
         raise ReviewError(f"--on {done_on} is before the meeting that decided the action ({minutes.meeting_date})")
+    bounded("--note", note)
     if action.done_on is not None and action.done_on != done_on:
         raise ReviewError(f"action {action_id} was already reported done on {action.done_on}")
-    action.done_on, action.done_by, action.done_note = done_on, person, (note or "").strip() or None
-    session.flush()
+    if action.done_on is None:
+        # reported once: of two reports at the same moment the first stands (one conditional UPDATE)
+        reported = session.execute(
+            update(ReviewAction)
+            .where(ReviewAction.id == action.id, ReviewAction.done_on.is_(None))
+            .values(done_on=done_on, done_by=person, done_note=(note or "").strip() or None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.refresh(action)
+        if reported != 1 and action.done_on != done_on:
+            raise ReviewError(f"action {action_id} was reported done on {action.done_on} a moment ago")
     return action
 
 

@@ -11,6 +11,13 @@ and curative/corrective actions so a defect does not recur. This module:
 - each decided action's progress, which the next monthly report shows, is :mod:`kawal.review.actions`.
 
 Every function takes a session and changes nothing outside it; the caller owns the transaction.
+
+Concurrency (issue #17: ``review finalize`` racing ``review item`` left final minutes whose frozen
+hash no longer matched): every edit of a draft first bumps the document's version in one statement
+``UPDATE review_minutes SET version=version+1 WHERE id=:id AND state='draft'`` (edits of one draft
+queue behind each other; an edit after the freeze matches no row and is refused), and finalizing is
+``… SET state='final' … WHERE state='draft' AND version=:read`` — so the hash is of exactly the content
+it read, or the finalize is refused because the draft changed meanwhile. The loser writes nothing.
 """
 
 from __future__ import annotations
@@ -19,9 +26,11 @@ import hashlib
 import json
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kawal.free_text import bounded
 from kawal.periods import days_of_month
 from kawal.register import Register
 from kawal.review.agenda import month_agenda
@@ -72,6 +81,33 @@ def current_draft(session: Session, first: date) -> ReviewMinutes:
     return latest
 
 
+def _refused_changed(session: Session, minutes: ReviewMinutes, what: str) -> ReviewError:
+    state = session.execute(select(ReviewMinutes.state).where(ReviewMinutes.id == minutes.id)).scalar_one()
+    number = document_number(minutes.month, minutes.sequence)
+    if state != "draft":
+        return ReviewError(
+            f"{number} was finalized a moment ago: {what} was not saved — record it in an addendum "
+            f"(`kawal review addendum {minutes.month:%Y-%m} --as <Accountable> --reason …`)"
+        )
+    return ReviewError(
+        f"{number} changed a moment ago (someone else edited it): {what} was not saved — look at it again "
+        f"(`kawal review show {minutes.month:%Y-%m}`) and repeat the command"
+    )
+
+
+def _claim_edit(session: Session, minutes: ReviewMinutes) -> None:
+    """An edit of the open draft, claimed before anything of it is read or written (see the module doc)."""
+    moved = session.execute(
+        update(ReviewMinutes)
+        .where(ReviewMinutes.id == minutes.id, ReviewMinutes.state == "draft")
+        .values(version=ReviewMinutes.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise _refused_changed(session, minutes, "the change")
+    session.expire(minutes, ["version"])  # read again when next needed (a finalize in the same session)
+
+
 # --- writing the minutes ------------------------------------------------------------------------
 
 
@@ -89,6 +125,7 @@ def draft_minutes(
     pre-filled facts are judged on the stored meeting date, so the same call gives the same draft.
     """
     person_name(register, person)
+    bounded("--place", place)
     docs = documents(session, first)
     if docs and docs[-1].state != "draft":
         current_draft(session, first)  # raises the "final: use an addendum" refusal
@@ -98,6 +135,7 @@ def draft_minutes(
         )
     if docs:
         minutes = docs[0]
+        _claim_edit(session, minutes)
     else:
         if meeting_date < days_of_month(first)[-1]:
             raise ReviewError(
@@ -115,7 +153,13 @@ def draft_minutes(
             created_by=person,
         )
         session.add(minutes)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:  # drafted at the same moment by someone else: their draft stands
+            raise ReviewError(
+                f"the minutes of {month_text(first)} were drafted a moment ago by someone else: nothing of yours "
+                f"was saved — run `kawal review new {first:%Y-%m}` again to top them up"
+            ) from None
     items = list(session.scalars(select(ReviewItem).where(ReviewItem.minutes_id == minutes.id)))
     known = {i.ref for i in items if i.ref}
     number = max((i.number for i in items), default=0)
@@ -147,6 +191,7 @@ def set_attendees(session: Session, register: Register, first: date, person: str
     minutes = current_draft(session, first)
     for pid in attendees:
         person_name(register, pid, "attendee")
+    _claim_edit(session, minutes)
     present = set(session.scalars(select(ReviewAttendee.person).where(ReviewAttendee.minutes_id == minutes.id)))
     for pid in attendees:
         if pid not in present:
@@ -194,10 +239,12 @@ def record_item(
     """Write the discussion/decision of items ``numbers``, or, with none given, add a new item titled ``title``."""
     person_name(register, person)
     minutes = current_draft(session, first)
-    texts = {"discussion": discussion, "decision": decision}
+    texts = {"title": title, "discussion": discussion, "decision": decision}
     for name, text in texts.items():
-        if text is not None and not text.strip():
+        bounded(f"--{name}", text)
+        if name != "title" and text is not None and not text.strip():
             raise ReviewError(f"--{name} is empty")
+    _claim_edit(session, minutes)
     if not numbers:
         if not title or not title.strip():
             raise ReviewError("a new item needs --title (or give --item N to fill an existing item)")
@@ -266,6 +313,7 @@ def add_action(
         raise ReviewError(f"--kind {kind!r}: use preventive (mitigating) or curative (corrective)")
     if not description or not description.strip():
         raise ReviewError("--what is empty: say what will be done")
+    bounded("--what", description)
     person_name(register, owner, "--owner")
     if due < minutes.meeting_date:
         raise ReviewError(f"--due {due} is before the meeting ({minutes.meeting_date})")
@@ -284,6 +332,7 @@ def add_action(
         raise ReviewError(
             "an action is linked to its defect or KPI: give --ticket ID or --kpi ID (or an --item with one)"
         )
+    _claim_edit(session, minutes)
     same = session.scalars(
         select(ReviewAction).where(
             ReviewAction.minutes_id == minutes.id,
@@ -367,6 +416,7 @@ def finalize(session: Session, register: Register, first: date, person: str) -> 
     """Freeze the open draft (§4.7: the Accountable chairs and signs off)."""
     require_accountable(register, person, "finalize")
     minutes = current_draft(session, first)
+    read_version = minutes.version  # the hash below is of the content of this version, or nothing is frozen
     doc = content(session, minutes)
     number = doc["document_number"]
     problems = []
@@ -391,11 +441,21 @@ def finalize(session: Session, register: Register, first: date, person: str) -> 
         )
     if problems:
         raise ReviewError(f"{number} cannot be finalized yet: " + "; ".join(problems))
-    minutes.state = "final"
-    minutes.finalized_at = now_utc()
-    minutes.finalized_by = person
-    minutes.content_sha256 = content_sha256(doc)
-    session.flush()
+    frozen = session.execute(
+        update(ReviewMinutes)
+        .where(ReviewMinutes.id == minutes.id, ReviewMinutes.state == "draft", ReviewMinutes.version == read_version)
+        .values(
+            state="final",
+            version=read_version + 1,
+            finalized_at=now_utc(),
+            finalized_by=person,
+            content_sha256=content_sha256(doc),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if frozen != 1:
+        raise _refused_changed(session, minutes, "the finalize")
+    session.refresh(minutes)
     return minutes
 
 
@@ -406,10 +466,24 @@ def addendum(
     require_accountable(register, person, "open an addendum to")
     if not reason or not reason.strip():
         raise ReviewError("--reason is empty: say why the minutes need an addendum")
+    bounded("--reason", reason)
     latest = _latest_document(session, first)
     if latest.state != "final":
         raise ReviewError(
             f"{document_number(first, latest.sequence)} is still a draft: edit it directly, then finalize it"
+        )
+    # one addendum at a time: the document it follows is claimed (its version only; its content stays frozen)
+    claimed = session.execute(
+        update(ReviewMinutes)
+        .where(ReviewMinutes.id == latest.id, ReviewMinutes.version == latest.version)
+        .values(version=latest.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(latest, ["version"])
+    if claimed != 1:
+        raise ReviewError(
+            f"an addendum to {document_number(first, latest.sequence)} was opened a moment ago by someone else: "
+            f"nothing of yours was saved (see `kawal review show {first:%Y-%m}`)"
         )
     doc = ReviewMinutes(
         month=first,

@@ -142,6 +142,12 @@ class DefectTicket(Base):
     monitoring_since: Mapped[date | None] = mapped_column(Date, nullable=True)
     repeat_flag: Mapped[bool] = mapped_column(Boolean, doc="breached X of the last Y periods: for the review")
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    version: Mapped[int] = mapped_column(
+        Integer,
+        default=0,
+        server_default="0",
+        doc="transitions made so far: a transition is UPDATE … WHERE state=:read AND version=:read (one winner)",
+    )
 
 
 class DefectOccurrence(Base):
@@ -280,6 +286,12 @@ class ReviewMinutes(Base):
     finalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finalized_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     content_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, doc="of the frozen content")
+    version: Mapped[int] = mapped_column(
+        Integer,
+        default=0,
+        server_default="0",
+        doc="edits and transitions so far: each is UPDATE … WHERE state=:read AND version=:read (one winner)",
+    )
 
 
 class ReviewAttendee(Base):
