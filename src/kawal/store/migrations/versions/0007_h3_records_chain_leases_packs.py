@@ -1,0 +1,103 @@
+"""Records hold (issue #17): the disposal log as an append-only hash chain, leases on a business
+day's records, the SHA-256 of every audit pack written
+
+Revision ID: 0007_h3
+Revises: 0006
+Create Date: 2026-12-01 17:30:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007_h3"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+_GUARDED = ("UPDATE", "DELETE")
+
+
+def upgrade() -> None:
+    from kawal.records.log_chain import GENESIS, entry_sha256
+
+    with op.batch_alter_table("disposal_log") as batch:
+        batch.add_column(sa.Column("prev_sha256", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("entry_sha256", sa.String(length=64), nullable=True))
+    # rows written before this revision join the chain in their order (their content as it is now)
+    conn = op.get_bind()
+    log = sa.table(
+        "disposal_log",
+        *(
+            sa.column(c)
+            for c in (
+                "id record_type ref record_date retain_until disposed_at reason checksum_sha256 details actor".split()
+            )
+        ),
+        sa.column("prev_sha256"),
+        sa.column("entry_sha256"),
+    )
+    prev = GENESIS
+    for row in conn.execute(sa.select(log).order_by(log.c.id)).mappings().all():
+        digest = entry_sha256(dict(row), prev)
+        conn.execute(sa.update(log).where(log.c.id == row["id"]).values(prev_sha256=prev, entry_sha256=digest))
+        prev = digest
+    with op.batch_alter_table("disposal_log") as batch:
+        batch.alter_column("prev_sha256", existing_type=sa.String(length=64), nullable=False)
+        batch.alter_column("entry_sha256", existing_type=sa.String(length=64), nullable=False)
+        batch.create_unique_constraint(op.f("uq_disposal_log_prev_sha256"), ["prev_sha256"])
+    # §7.5.3.2: the log of what was destroyed is never rewritten; the store itself refuses it
+    if conn.dialect.name == "sqlite":
+        for verb in _GUARDED:
+            op.execute(
+                f"CREATE TRIGGER disposal_log_no_{verb.lower()} BEFORE {verb} ON disposal_log "
+                "BEGIN SELECT RAISE(ABORT, 'disposal_log is append-only'); END"
+            )
+    else:
+        op.execute(
+            "CREATE FUNCTION kawal_disposal_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'disposal_log is append-only'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER disposal_log_append_only BEFORE UPDATE OR DELETE ON disposal_log "
+            "FOR EACH ROW EXECUTE FUNCTION kawal_disposal_log_append_only()"
+        )
+
+    op.create_table(
+        "record_lease",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("business_date", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("holder", sa.String(length=200), nullable=False),
+        sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_record_lease")),
+    )
+    op.create_index(op.f("ix_record_lease_business_date"), "record_lease", ["business_date"])
+    op.create_table(
+        "audit_pack",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("path", sa.String(length=1000), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("bytes", sa.Integer(), nullable=False),
+        sa.Column("manifest_sha256", sa.String(length=64), nullable=False),
+        sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_pack")),
+    )
+    op.create_index(op.f("ix_audit_pack_sha256"), "audit_pack", ["sha256"])
+
+
+def downgrade() -> None:
+    op.drop_table("audit_pack")
+    op.drop_table("record_lease")
+    conn = op.get_bind()
+    if conn.dialect.name == "sqlite":
+        for verb in _GUARDED:
+            op.execute(f"DROP TRIGGER disposal_log_no_{verb.lower()}")
+    else:
+        op.execute("DROP TRIGGER disposal_log_append_only ON disposal_log")
+        op.execute("DROP FUNCTION kawal_disposal_log_append_only()")
+    with op.batch_alter_table("disposal_log") as batch:
+        batch.drop_constraint(op.f("uq_disposal_log_prev_sha256"), type_="unique")
+        batch.drop_column("entry_sha256")
+        batch.drop_column("prev_sha256")
