@@ -214,6 +214,10 @@ def audit_pack(month: str, out: Path | None) -> None:
         first = parse_month(month)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+    if out is not None:  # never over a delivered report or any other record (§7.5.3.2)
+        from kawal.records.folders import outside_record_folders
+
+        outside_record_folders(out)
     register, engine = store_context()
     pack = build_audit_pack(engine, register, first, out)
     click.echo(f"wrote {pack.path} ({len(pack.manifest['files'])} files)")
