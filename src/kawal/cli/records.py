@@ -189,17 +189,19 @@ def verify_log() -> None:
 @records.command("verify-pack")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def verify_pack(path: Path) -> None:
-    """Check an audit pack against its manifest (exit 1 on any difference)."""
+    """Check an audit pack against its manifest and the store: the pack as Kawal wrote it, every
+    delivered PDF and its proof as the delivery records have them (exit 1 on any difference)."""
     import sys
 
     from kawal.records.audit_pack import verify_audit_pack
 
-    problems = verify_audit_pack(path)
+    _register, engine = store_context()
+    problems = verify_audit_pack(path, engine)
     for p in problems:
         click.echo(p)
     if problems:
         sys.exit(1)
-    click.echo(f"{path}: manifest OK")
+    click.echo(f"{path}: manifest OK, checked against the store (written by Kawal, deliveries as recorded)")
 
 
 @click.command("audit-pack")

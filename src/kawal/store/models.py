@@ -378,4 +378,5 @@ class AuditPackRecord(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     bytes: Mapped[int] = mapped_column(Integer)
     manifest_sha256: Mapped[str] = mapped_column(String(64))
+    manifest: Mapped[str] = mapped_column(Text, doc="the pack's MANIFEST.json as written: every entry's SHA-256")
     written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("bytes", sa.Integer(), nullable=False),
         sa.Column("manifest_sha256", sa.String(length=64), nullable=False),
+        sa.Column("manifest", sa.Text(), nullable=False),
         sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_pack")),
     )
