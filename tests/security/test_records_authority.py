@@ -249,3 +249,35 @@ def test_the_disposal_log_is_append_only_and_verify_log_names_the_first_broken_r
     assert removed.output.strip() == (
         "disposal log row 3: does not follow row 1 (a row before it was removed or inserted)"
     )
+
+
+def test_log_rows_written_before_the_chain_join_it_on_upgrade(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic import command
+
+    from kawal.store import engine_for
+    from kawal.store.db import _alembic_config
+
+    engine = create_engine(store_url)
+    command.upgrade(_alembic_config(engine), "0006")
+    for ref in ("interactions/a_2023-01-01.csv", "interactions/b_2023-01-02.csv"):
+        _sql(
+            store_url,
+            "INSERT INTO disposal_log (record_type, ref, record_date, retain_until, disposed_at, reason, "
+            "checksum_sha256, details, actor) VALUES ('source_file', :r, :d, :u, :t, 'masa simpan', :c, '{}', 'om')",
+            r=ref,
+            d=date(2023, 1, 1),
+            u=date(2026, 1, 1),
+            t=datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+            c=hashlib.sha256(ref.encode()).hexdigest(),
+        )
+    engine.dispose()
+    engine_for(store_url)  # the automatic upgrade on first use
+    monkeypatch.setenv("KAWAL_DB_URL", store_url)
+    monkeypatch.setenv("KAWAL_RULES_DIR", str(REPO / "kpi_rules"))
+    monkeypatch.setenv("KAWAL_HOME", str(tmp_path / "home"))
+
+    result = kawal("records", "verify-log")
+
+    assert result.exit_code == 0 and result.output.strip() == "disposal log OK: 2 rows, hash chain intact"

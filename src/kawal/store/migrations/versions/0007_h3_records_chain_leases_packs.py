@@ -1,7 +1,7 @@
 """Records hold (issue #17): the disposal log as an append-only hash chain, leases on a business
 day's records, the SHA-256 of every audit pack written
 
-Revision ID: 0007_h3
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-01 17:30:00
 """
@@ -9,7 +9,7 @@ Create Date: 2026-12-01 17:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_h3"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
@@ -27,14 +27,18 @@ def upgrade() -> None:
     conn = op.get_bind()
     log = sa.table(
         "disposal_log",
-        *(
-            sa.column(c)
-            for c in (
-                "id record_type ref record_date retain_until disposed_at reason checksum_sha256 details actor".split()
-            )
-        ),
-        sa.column("prev_sha256"),
-        sa.column("entry_sha256"),
+        sa.column("id", sa.Integer),
+        sa.column("record_type", sa.String),
+        sa.column("ref", sa.String),
+        sa.column("record_date", sa.Date),
+        sa.column("retain_until", sa.Date),
+        sa.column("disposed_at", sa.DateTime(timezone=True)),  # read back as the code reads it: the same hash
+        sa.column("reason", sa.Text),
+        sa.column("checksum_sha256", sa.String),
+        sa.column("details", sa.Text),
+        sa.column("actor", sa.String),
+        sa.column("prev_sha256", sa.String),
+        sa.column("entry_sha256", sa.String),
     )
     prev = GENESIS
     for row in conn.execute(sa.select(log).order_by(log.c.id)).mappings().all():
