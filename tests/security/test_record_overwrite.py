@@ -67,6 +67,11 @@ def test_report_out_onto_the_delivered_report_is_refused_a_symlink_too(demo_home
     assert _digest(demo_home / "reports") == before
     store = demo_home / "kawal.db"
     _refused(kawal("audit-pack", "2026-02", "--out", str(store)), str(store))
+    # the other verbs that write where they are told
+    _refused(kawal("review", "render", "2026-02", "--out", str(pdf)), str(pdf))
+    landing_file = next((demo_home / "landing" / "interactions").iterdir())
+    _refused(kawal("sources", "columns", "--out", str(landing_file)), str(landing_file))
+    assert _digest(demo_home / "reports") == before
 
 
 def test_rules_docs_out_into_the_register_is_refused(
