@@ -17,6 +17,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -281,3 +282,29 @@ def test_log_rows_written_before_the_chain_join_it_on_upgrade(
     result = kawal("records", "verify-log")
 
     assert result.exit_code == 0 and result.output.strip() == "disposal log OK: 2 rows, hash chain intact"
+
+
+def test_two_disposals_at_once_dispose_of_each_record_once_and_keep_one_chain(site: dict) -> None:
+    days = [date(2023, 1, 1).toordinal() + i for i in range(40)]
+    for n in days:
+        day = date.fromordinal(n).isoformat()
+        (site["landing"] / f"interactions_{day}.csv").write_text(f"interaction_id\n{day}\n")
+    expired = len(days) + len(OLD_DAYS)
+    go = site["landing"].parent.parent / "go"
+    # both imported and migrated first, then released together: their plans and disposals overlap
+    start = (
+        "import os, sys, time\nfrom kawal.cli import main\nimport kawal.records.disposal\n"
+        f"while not os.path.exists({str(go)!r}): time.sleep(0.005)\nmain()"
+    )
+    cli = [sys.executable, "-c", start, "records", "dispose", "--as", "om"]
+    runs = [subprocess.Popen(cli, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    time.sleep(3)
+    go.touch()
+    outs = [run.communicate(timeout=300) for run in runs]
+
+    for run, (_out, err) in zip(runs, outs, strict=True):
+        assert run.returncode == 0 and "Traceback" not in err, err
+    refs = [r.ref for r in _sql(site["url"], "SELECT ref FROM disposal_log")]
+    assert len(refs) == len(set(refs)) == expired  # each record once, by one of the two
+    assert _files(site["landing"]) == [f"interactions_{RECENT_DAY}.csv"]
+    assert kawal("records", "verify-log").output.strip() == f"disposal log OK: {expired} rows, hash chain intact"

@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from kawal.errors import KawalError
@@ -502,6 +502,9 @@ def _dispose_one(engine: Engine, d: Decision, home: Path, landing: Path, actor: 
             return doc
         except IntegrityError:
             continue
+        except OperationalError as exc:  # SQLite: two writers deadlocked, one is told at once; try again
+            if "locked" not in str(exc):
+                raise
     raise KawalError(f"{d.record.record_type} {d.record.ref}: the disposal log kept moving; run the disposal again")
 
 
