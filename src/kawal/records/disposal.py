@@ -374,9 +374,12 @@ def evidence(session: Session, record: Record, home: Path, landing: Path) -> dic
                 return path.relative_to(base).as_posix()
         return str(path)
 
-    files = [
-        {"path": shown(p), "sha256": _sha256_file(p), "bytes": p.stat().st_size} for p in record.files if p.is_file()
-    ]
+    files = []
+    for p in record.files:
+        try:
+            files.append({"path": shown(p), "sha256": _sha256_file(p), "bytes": p.stat().st_size})
+        except FileNotFoundError:  # gone meanwhile: another disposal's run got there first
+            continue
     rows: dict[str, list] = {}
     for table, row_id in record.rows:
         row = _row(session, table, row_id)
