@@ -95,6 +95,8 @@ def test_a_swapped_delivered_pdf_with_its_manifest_fixed_up_fails(demo_home: Pat
         line.startswith("laporan/bukti-pengiriman.json: edition 1 names SHA-256") and "store" in line
         for line in again.output.splitlines()
     )
+    alone = kawal("records", "verify-pack", "--without-store", str(both))  # what the pack alone can tell
+    assert alone.exit_code == 0 and "not checked against the store" in alone.output
 
 
 def test_a_swapped_context_fails_against_the_pack_kawal_wrote_and_the_archive(demo_home: Path, tmp_path: Path) -> None:
