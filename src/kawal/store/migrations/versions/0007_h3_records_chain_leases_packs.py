@@ -6,6 +6,10 @@ Revises: 0006
 Create Date: 2026-12-01 17:30:00
 """
 
+import hashlib
+import json
+from datetime import UTC, date, datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,11 +19,37 @@ branch_labels = None
 depends_on = None
 
 _GUARDED = ("UPDATE", "DELETE")
+_GENESIS = "0" * 64
+_CONTENT = (
+    "record_type",
+    "ref",
+    "record_date",
+    "retain_until",
+    "disposed_at",
+    "reason",
+    "checksum_sha256",
+    "details",
+    "actor",
+)
+
+
+def _entry_sha256(row: dict, prev_sha256: str) -> str:
+    """A frozen copy of kawal.records.log_chain.entry_sha256 (the store imports no package above it);
+    tests/security/test_records_authority.py checks rows chained here with the live function."""
+
+    def canonical(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, datetime):
+            moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+            return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    doc = {c: canonical(row[c]) for c in _CONTENT} | {"prev_sha256": prev_sha256}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def upgrade() -> None:
-    from kawal.records.log_chain import GENESIS, entry_sha256
-
     with op.batch_alter_table("disposal_log") as batch:
         batch.add_column(sa.Column("prev_sha256", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("entry_sha256", sa.String(length=64), nullable=True))
@@ -40,9 +70,9 @@ def upgrade() -> None:
         sa.column("prev_sha256", sa.String),
         sa.column("entry_sha256", sa.String),
     )
-    prev = GENESIS
+    prev = _GENESIS
     for row in conn.execute(sa.select(log).order_by(log.c.id)).mappings().all():
-        digest = entry_sha256(dict(row), prev)
+        digest = _entry_sha256(dict(row), prev)
         conn.execute(sa.update(log).where(log.c.id == row["id"]).values(prev_sha256=prev, entry_sha256=digest))
         prev = digest
     with op.batch_alter_table("disposal_log") as batch:
