@@ -9,7 +9,7 @@ revisions 3 years; source files, validation results and quarantined batches 2 ye
 `dispose_expired_records` disposes of them — one transaction and one disposal-log entry each (what,
 when, why, SHA-256 of what was destroyed) — leaving records under a legal hold and the types marked
 `dispose: false` alone, and any record a daily task still uses (a batch still `received`, a day a
-running task holds a lease on: listed `in_use`, disposed of on the next run). Each log entry extends
+running task holds a lock on: listed `in_use`, disposed of on the next run). Each log entry extends
 the log's hash chain (`kawal records verify-log`). Trigger with `{"dry_run": true}` to list only. A
 re-run disposes of nothing twice: a disposed record is no longer there.
 

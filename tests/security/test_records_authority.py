@@ -8,7 +8,7 @@
 - the disposal log is append-only (the store refuses UPDATE/DELETE) and a hash chain: ``kawal records
   verify-log`` names the first row that was changed or the row after one that was removed.
 
-On SQLite and PostgreSQL; the lease race with real processes.
+On SQLite and PostgreSQL; the lock and the two disposals with real processes.
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def test_a_file_a_pending_task_will_read_is_not_disposed_of(site: dict) -> None:
 _HOLDER = """
 import sys, time
 from datetime import date
-from kawal.records.leases import records_in_use
+from kawal.records.day_locks import records_in_use
 from kawal.store import engine_for
 with records_in_use(engine_for(), date.fromisoformat(sys.argv[1]), "ingest interactions"):
     print("holding", flush=True)
@@ -167,7 +167,9 @@ with records_in_use(engine_for(), date.fromisoformat(sys.argv[1]), "ingest inter
 """
 
 
-def test_a_running_task_keeps_its_days_files_and_a_disposal_under_way_stops_the_task(site: dict) -> None:
+def test_a_running_task_keeps_its_days_files_and_a_disposal_under_way_stops_the_task(
+    site: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLDER, OLD_DAYS[1]],
         stdin=subprocess.PIPE,
@@ -190,12 +192,14 @@ def test_a_running_task_keeps_its_days_files_and_a_disposal_under_way_stops_the_
     assert kawal("records", "dispose", "--as", "om").exit_code == 0
     assert _files(site["landing"]) == [f"interactions_{RECENT_DAY}.csv"]
 
-    # the other way round: while a disposal holds a day, the day's ingest stops with one line
+    # the other way round: while a disposal holds a day, the day's ingest waits, then stops with one line
     from kawal.errors import KawalError
     from kawal.pipeline.daily import ingest_source_day
-    from kawal.records.leases import disposal_of_day
+    from kawal.records import day_locks
+    from kawal.records.day_locks import disposal_of_day
     from kawal.store import engine_for
 
+    monkeypatch.setattr(day_locks, "WAIT_SECONDS", 0.3)
     with disposal_of_day(engine_for(), date(2023, 3, 1)) as free:
         assert free
         with pytest.raises(KawalError, match="2023-03-01: records of the day are being disposed of"):

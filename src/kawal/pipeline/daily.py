@@ -24,7 +24,7 @@ from kawal.kpis.month import month_coverage, month_verdict
 from kawal.kpis.rollup import month_rollup, rollup_rules
 from kawal.kpis.values import KpiValueRow
 from kawal.periods import days_of_month, month_end, month_start
-from kawal.records.leases import uses_records_of_batch, uses_records_of_day
+from kawal.records.day_locks import uses_records_of_batch, uses_records_of_day
 from kawal.register import Kpi, Register, load_register
 from kawal.settings import landing_dir
 from kawal.sources import source_spec

@@ -12,7 +12,7 @@ Who and when (issue #17): a real disposal is done by the people ``retention.yaml
 (default the Accountable) or by the retention DAG under that table; it judges expiry on today at the
 latest (site clock); a record a pipeline task still needs is left for the next run (action
 ``in_use``): a batch still ``received`` (its KPIs not computed yet) or a day a running task holds a
-lease on (:mod:`kawal.records.leases`). Every log entry extends the hash chain of
+lock on (:mod:`kawal.records.day_locks`). Every log entry extends the hash chain of
 :mod:`kawal.records.log_chain`.
 """
 
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from kawal.errors import KawalError
 from kawal.periods import days_of_month
-from kawal.records.leases import disposal_of_day
+from kawal.records.day_locks import day_in_use, disposal_of_day
 from kawal.records.log_chain import GENESIS, entry_sha256
 from kawal.records.retention import RECORD_TYPES, RetentionTable, load_retention
 from kawal.register import Register
@@ -48,7 +48,6 @@ from kawal.store.models import (
     KpiValue,
     LegalHold,
     Notification,
-    RecordLease,
     RecoveryAction,
     ReportDelivery,
     ReviewAction,
@@ -295,7 +294,7 @@ def plan_disposal(
     table = table or load_retention()
     holds = active_holds(session)
     pending = _pending_batches(session)
-    leased = _leased_days(session)
+    leased: dict[date, bool] = {}  # business day → read by a running task (probed once per day)
     out = []
     for record in inventory(session, register):
         until = table.retain_until(record.record_type, record.record_date)
@@ -307,7 +306,7 @@ def plan_disposal(
             action = "held"
         elif not table.record_types[record.record_type].dispose:
             action = "manual"
-        elif in_use := _needed_by_pipeline(record, pending, leased):
+        elif in_use := _needed_by_pipeline(session.get_bind(), record, pending, leased):
             action = "in_use"
         else:
             action = "dispose"
@@ -325,25 +324,19 @@ def _pending_batches(session: Session) -> dict[str, IngestionBatch]:
     return {b.file_name: b for b in found} | {f"batch-{b.id}": b for b in found}
 
 
-def _leased_days(session: Session) -> dict[date, list[str]]:
-    """The business days running pipeline tasks hold a lease on, with who holds them."""
-    out: dict[date, list[str]] = {}
-    for lease in session.scalars(
-        select(RecordLease).where(RecordLease.kind == "pipeline", RecordLease.expires_at > datetime.now(UTC))
-    ):
-        out.setdefault(lease.business_date, []).append(lease.holder)
-    return out
-
-
-def _needed_by_pipeline(record: Record, pending: dict[str, IngestionBatch], leased: dict[date, list[str]]) -> str:
+def _needed_by_pipeline(
+    engine: Engine | None, record: Record, pending: dict[str, IngestionBatch], leased: dict[date, bool]
+) -> str:
     if record.record_type not in _PIPELINE_TYPES:
         return ""
     batch = pending.get(record.ref)
     if batch is not None:
         return f"batch {batch.id} is still 'received': its KPIs are not computed yet"
-    holders = leased.get(record.record_date)
-    if holders:
-        return f"{record.record_date} is being read by {', '.join(holders)}"
+    if engine is not None:
+        if record.record_date not in leased:
+            leased[record.record_date] = day_in_use(engine, record.record_date)
+        if leased[record.record_date]:
+            return f"a running task reads the records of {record.record_date}"
     return ""
 
 
@@ -451,11 +444,18 @@ def dispose_expired(
         if d.action != "dispose":
             continue
         if d.record.record_type in _PIPELINE_TYPES:
-            # the day's lease first, then the look for a task reading it (kawal.records.leases)
+            # the day's exclusive lock, not waited for: a task reading the day keeps it (kawal.records.day_locks)
             with disposal_of_day(engine, d.record.record_date) as free:
                 doc = _dispose_one(engine, d, home, landing, actor) if free else None
             if not free:
-                decisions[i] = Decision(d.record, d.retain_until, "in_use", d.holds, d.reason, "a task reads the day")
+                decisions[i] = Decision(
+                    d.record,
+                    d.retain_until,
+                    "in_use",
+                    d.holds,
+                    d.reason,
+                    f"a running task reads {d.record.record_date}",
+                )
         else:
             doc = _dispose_one(engine, d, home, landing, actor)
         if doc is None:
@@ -478,7 +478,7 @@ def _dispose_one(engine: Engine, d: Decision, home: Path, landing: Path, actor: 
         try:
             with session_scope(engine) as s:
                 # re-check inside the transaction: a hold placed since planning wins, a new delivery too
-                if holds_on(d.record, active_holds(s)) or _needed_by_pipeline(d.record, _pending_batches(s), {}):
+                if holds_on(d.record, active_holds(s)) or _needed_by_pipeline(None, d.record, _pending_batches(s), {}):
                     return None
                 doc = evidence(s, d.record, home, landing)
                 if not doc["files"] and not any(doc["rows"].values()):

@@ -348,25 +348,6 @@ class DisposalLog(Base):
     )
 
 
-class RecordLease(Base):
-    """A business day's records in use: by a pipeline task reading them, or by a disposal removing them.
-
-    Both sides write their lease first and then look for the other's (kawal.records.leases): one of
-    them always sees the other, so a file is never removed under a task reading it (ISO 9001 §7.5.3).
-    """
-
-    __tablename__ = "record_lease"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    business_date: Mapped[date] = mapped_column(Date, index=True)
-    kind: Mapped[str] = mapped_column(String(16), doc="'pipeline' (a task reads the day) or 'disposal'")
-    holder: Mapped[str] = mapped_column(String(200), doc="who holds it, e.g. 'ingest interactions' (pid …)")
-    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), doc="a task killed without releasing blocks disposal until then, no longer"
-    )
-
-
 class AuditPackRecord(Base):
     """An audit pack as Kawal wrote it: its SHA-256, so ``verify-pack`` knows a pack from a look-alike."""
 

@@ -1,5 +1,5 @@
-"""Records hold (issue #17): the disposal log as an append-only hash chain, leases on a business
-day's records, the SHA-256 of every audit pack written
+"""Records hold (issue #17): the disposal log as an append-only hash chain, the SHA-256 of every
+audit pack written
 
 Revision ID: 0007
 Revises: 0006
@@ -97,17 +97,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "record_lease",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("business_date", sa.Date(), nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("holder", sa.String(length=200), nullable=False),
-        sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_record_lease")),
-    )
-    op.create_index(op.f("ix_record_lease_business_date"), "record_lease", ["business_date"])
-    op.create_table(
         "audit_pack",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("month", sa.Date(), nullable=False),
@@ -124,7 +113,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("audit_pack")
-    op.drop_table("record_lease")
     conn = op.get_bind()
     if conn.dialect.name == "sqlite":
         for verb in _GUARDED:
