@@ -8,8 +8,10 @@ reports and delivery proofs, minutes, closed defect tickets with their history a
 revisions 3 years; source files, validation results and quarantined batches 2 years);
 `dispose_expired_records` disposes of them — one transaction and one disposal-log entry each (what,
 when, why, SHA-256 of what was destroyed) — leaving records under a legal hold and the types marked
-`dispose: false` alone. Trigger with `{"dry_run": true}` to list only. A re-run disposes of nothing
-twice: a disposed record is no longer there.
+`dispose: false` alone, and any record a daily task still uses (a batch still `received`, a day a
+running task holds a lock on: listed `in_use`, disposed of on the next run). Each log entry extends
+the log's hash chain (`kawal records verify-log`). Trigger with `{"dry_run": true}` to list only. A
+re-run disposes of nothing twice: a disposed record is no longer there.
 
 **Owner**: data engineering (`kawal-data-engineering`); the retention table is the Accountable's.
 
@@ -18,7 +20,9 @@ twice: a disposed record is no longer there.
   file, clear the task.
 - Something must not be disposed of (audit, dispute): `kawal records hold --type T --ref PATTERN
   --reason … --as PERSON` before the run; `kawal records dispose --dry-run --as-of YYYY-MM-DD` shows
-  what a run would do; `kawal records log` shows what was done.
+  what a run would do; `kawal records log` shows what was done, `kawal records verify-log` that the
+  log is intact. Releasing a hold, or disposing by hand, is the Accountable's (or `disposal_by` in
+  `retention.yaml`), and judges expiry on today at the latest.
 """
 
 from __future__ import annotations

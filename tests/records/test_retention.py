@@ -132,7 +132,11 @@ def _state(home: Path) -> tuple:
     return tuple(f for f in files if not f[0].endswith("kawal.db")), tables
 
 
-def test_dry_run_lists_exactly_the_expired_and_the_real_run_disposes_of_them_honouring_holds(demo_home: Path) -> None:
+def test_dry_run_lists_exactly_the_expired_and_the_real_run_disposes_of_them_honouring_holds(
+    demo_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a real disposal judges expiry on today at the latest (issue #17): the site clock stands on AS_OF
+    monkeypatch.setenv("KAWAL_NOW", f"{AS_OF}T09:00:00+07:00")
     ticket_ref, report_ref = _age_some_records(demo_home)
     (delivery,) = sql_rows(demo_home, "SELECT pdf_sha256, notification_id FROM report_delivery")
     expected = _expected_expired(demo_home, ticket_ref, report_ref)
@@ -160,7 +164,7 @@ def test_dry_run_lists_exactly_the_expired_and_the_real_run_disposes_of_them_hon
     assert {(r["type"], r["ref"]) for r in planned["records"] if r["action"] == "held"} == held
     assert planned["disposed"] == 0 and _state(demo_home) == before  # a dry run changes nothing
 
-    real = kawal("records", "dispose", "--as-of", AS_OF, "--as", "data_engineer")
+    real = kawal("records", "dispose", "--as-of", AS_OF, "--as", "om")
 
     assert real.exit_code == 0, real.output
     log = sql_rows(demo_home, "SELECT record_type, ref, checksum_sha256, details, actor, reason FROM disposal_log")
@@ -172,7 +176,7 @@ def test_dry_run_lists_exactly_the_expired_and_the_real_run_disposes_of_them_hon
             e.checksum_sha256
             == hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         )
-        assert e.actor == "data_engineer" and "IK §6" in e.reason
+        assert e.actor == "om" and "IK §6" in e.reason
         if e.record_type == "source_file":
             assert details["files"] == [
                 {"path": e.ref, "sha256": digests[e.ref], "bytes": details["files"][0]["bytes"]}
@@ -195,7 +199,7 @@ def test_dry_run_lists_exactly_the_expired_and_the_real_run_disposes_of_them_hon
 
     # idempotent: a second run finds only the held records and writes nothing
     after = _state(demo_home)
-    assert kawal("records", "dispose", "--as-of", AS_OF, "--as", "data_engineer").exit_code == 0
+    assert kawal("records", "dispose", "--as-of", AS_OF, "--as", "om").exit_code == 0
     assert _state(demo_home) == after
     assert {(r["type"], r["ref"]) for r in _dry_run()["records"]} == held
 

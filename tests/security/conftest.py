@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.records.demo_month import demo_home  # noqa: F401  (the demo month: records, packs, --out)
 
 #: What people's text may carry into a mail, a PDF or the UI when someone means harm.
 HOSTILE_MARKUP = (

@@ -45,9 +45,11 @@ def main() -> None:
     help="average interactions per weekday (weekends are quieter)",
 )
 def demo_data(month, out: Path, seed: int, calls_per_day: int) -> None:  # type: ignore[no-untyped-def]
-    """Write one file per day of MONTH for every canonical source into OUT/<source>/."""
-    from kawal.demo.sources import plan_month, write_demo_month
+    """Write one file per day of MONTH for every canonical source into OUT/<source>/ (never over a
+    landing file, nor into the landing folder for a day already loaded)."""
+    from kawal.demo.sources import plan_month, refuse_overwriting_records, write_demo_month
 
+    refuse_overwriting_records(month, out)
     plan = plan_month(month, seed)
 
     def progress(source: str, day, n: int) -> None:  # type: ignore[no-untyped-def]
@@ -193,6 +195,9 @@ def rules_docs(out: Path | None) -> None:
 
     text = kpi_definitions_markdown(load_register())
     if out:
+        from kawal.records.folders import outside_record_folders
+
+        outside_record_folders(out)  # never over the register it documents
         if not out.parent.is_dir():
             raise KawalError(f"--out {out}: folder {out.parent} does not exist")
         out.write_text(text, encoding="utf-8")

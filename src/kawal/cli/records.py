@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from kawal.cli.context import date_option, store_context, today
-from kawal.errors import KawalError
 
 
 @click.group("records")
@@ -61,30 +60,40 @@ def list_records(as_of: date | None, expired: bool) -> None:
 @records.command("dispose")
 @click.option("--as-of", callback=date_option, default=None, help="judge expiry on this day; default today (site time)")
 @click.option("--dry-run", is_flag=True, help="list what would be disposed of; change nothing")
-@click.option("--as", "person", default=None, help="person id disposing (required unless --dry-run)")
+@click.option(
+    "--as",
+    "person",
+    default=None,
+    help="person id disposing: the Accountable or one of retention.yaml disposal_by (required unless --dry-run)",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def dispose(as_of: date | None, dry_run: bool, person: str | None, fmt: str) -> None:
     """Dispose of expired records (legal holds honoured), one disposal-log entry each."""
     from kawal.records.disposal import dispose_expired
+    from kawal.records.retention import load_retention, may_dispose
 
     register, engine = store_context()
-    if not dry_run:
-        if person is None:
-            raise KawalError("a real disposal says who disposes: --as PERSON (or try --dry-run first)")
-        if register.people.person(person) is None:
-            raise KawalError(f"--as {person!r} is not among the people in kpi_rules/people.yaml")
-    result = dispose_expired(engine, register, as_of or today(), dry_run=dry_run, actor=person or "kawal")
+    table = load_retention(register=register)
+    if not dry_run:  # ISO 9001 §7.5.3.2: disposition is the Accountable's (or whom the table names)
+        may_dispose(table, register, person, "dispose of records for real")
+    result = dispose_expired(engine, register, as_of or today(), dry_run=dry_run, actor=person or "kawal", table=table)
     if fmt == "json":
         click.echo(json.dumps(result.summary(), indent=2, ensure_ascii=False))
         return
-    verb = {"dispose": "akan dimusnahkan" if dry_run else "dimusnahkan", "held": "legal hold", "manual": "manual"}
+    verb = {
+        "dispose": "akan dimusnahkan" if dry_run else "dimusnahkan",
+        "held": "legal hold",
+        "manual": "manual",
+        "in_use": "dipakai pipeline",
+    }
     for d in result.decisions:
-        extra = f" (hold {', '.join(map(str, d.holds))})" if d.holds else ""
+        extra = f" (hold {', '.join(map(str, d.holds))})" if d.holds else (f" ({d.in_use})" if d.in_use else "")
         click.echo(f"{verb[d.action]:<16} {d.record.record_type:<18} {d.record.ref}  sampai {d.retain_until}{extra}")
     s = result.summary()
     click.echo(
         f"{'DRY RUN — ' if dry_run else ''}{s['expired']} kedaluwarsa per {s['as_of']}: {s['to_dispose']} untuk "
-        f"dimusnahkan, {s['held']} ditahan legal hold, {s['manual']} manual; {s['disposed']} dimusnahkan"
+        f"dimusnahkan, {s['held']} ditahan legal hold, {s['manual']} manual, {s['in_use']} dipakai pipeline; "
+        f"{s['disposed']} dimusnahkan"
     )
 
 
@@ -106,9 +115,9 @@ def hold(record_type: str, ref_pattern: str, reason: str, person: str) -> None:
 
 @records.command("release")
 @click.argument("hold_id", type=int)
-@click.option("--as", "person", required=True)
+@click.option("--as", "person", required=True, help="the Accountable or one of retention.yaml disposal_by")
 def release(hold_id: int, person: str) -> None:
-    """Release a legal hold."""
+    """Release a legal hold (as a real disposal: the Accountable's, or whom retention.yaml names)."""
     from kawal.records.disposal import release_hold
     from kawal.store import session_scope
 
@@ -155,20 +164,53 @@ def log() -> None:
         click.echo("belum ada rekaman yang dimusnahkan")
 
 
+@records.command("verify-log")
+def verify_log() -> None:
+    """Check the disposal log's hash chain: names the first row changed, or following a removed one (exit 1)."""
+    import sys
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from kawal.records.log_chain import verify_chain
+    from kawal.store.models import DisposalLog
+
+    _register, engine = store_context()
+    columns = DisposalLog.__table__.c
+    with Session(engine) as s:
+        rows = [dict(r) for r in s.execute(select(DisposalLog.__table__).order_by(columns.id)).mappings()]
+    checked, problem = verify_chain(rows)
+    if problem:
+        click.echo(problem)
+        sys.exit(1)
+    click.echo(f"disposal log OK: {checked} rows, hash chain intact")
+
+
 @records.command("verify-pack")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def verify_pack(path: Path) -> None:
-    """Check an audit pack against its manifest (exit 1 on any difference)."""
+@click.option(
+    "--without-store",
+    is_flag=True,
+    help="check the pack against its own manifest only (an auditor's copy away from the store): "
+    "a pack forged with its manifest fixed up passes this",
+)
+def verify_pack(path: Path, without_store: bool) -> None:
+    """Check an audit pack against its manifest and the store: the pack as Kawal wrote it, every
+    delivered PDF and its proof as the delivery records have them (exit 1 on any difference)."""
     import sys
 
     from kawal.records.audit_pack import verify_audit_pack
 
-    problems = verify_audit_pack(path)
+    engine = None if without_store else store_context()[1]
+    problems = verify_audit_pack(path, engine)
     for p in problems:
         click.echo(p)
     if problems:
         sys.exit(1)
-    click.echo(f"{path}: manifest OK")
+    if without_store:
+        click.echo(f"{path}: manifest OK (not checked against the store: --without-store)")
+    else:
+        click.echo(f"{path}: manifest OK, checked against the store (written by Kawal, deliveries as recorded)")
 
 
 @click.command("audit-pack")
@@ -183,6 +225,10 @@ def audit_pack(month: str, out: Path | None) -> None:
         first = parse_month(month)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+    if out is not None:  # never over a delivered report or any other record (§7.5.3.2)
+        from kawal.records.folders import outside_record_folders
+
+        outside_record_folders(out)
     register, engine = store_context()
     pack = build_audit_pack(engine, register, first, out)
     click.echo(f"wrote {pack.path} ({len(pack.manifest['files'])} files)")

@@ -44,6 +44,10 @@ def render_cmd(month: str, lang: str, out: Path | None) -> None:
     from kawal.store import engine_for
 
     first = _month(month)
+    if out is not None:  # never over a delivered report or any other record (§7.5.3.2)
+        from kawal.records.folders import outside_record_folders
+
+        outside_record_folders(out)
     produced = produce(
         engine_for(), load_register(), first, lang=lang, out=out, stem=f"draf-laporan-kpi-{first:%Y-%m}-{lang}"
     )

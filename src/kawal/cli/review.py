@@ -219,6 +219,10 @@ def render(month: date, out: Path | None) -> None:
 
     from kawal.review.render import minutes_context, minutes_pdf_path, write_minutes_pdf
 
+    if out is not None:  # never over final minutes or any other record (ISO 9001 §7.5.3.2)
+        from kawal.records.folders import outside_record_folders
+
+        outside_record_folders(out)
     register, engine = store_context()
     with Session(engine) as s:
         ctx = minutes_context(s, register, month, today())

@@ -25,6 +25,9 @@ def columns(source: str | None, out: Path | None) -> None:
     from kawal.sources import SOURCES, catalogue_markdown, source_spec
 
     if out is not None:
+        from kawal.records.folders import outside_record_folders
+
+        outside_record_folders(out)  # never over a record (ISO 9001 §7.5.3.2)
         out.write_text(catalogue_markdown() + "\n", encoding="utf-8")
         click.echo(f"wrote {out}")
         return

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from kawal.demo.interactions import planted_bad_days, write_csv_atomically, write_interactions_month
+from kawal.errors import KawalError
 from kawal.ingest.delivery import day_file
 from kawal.periods import days_of_month
 from kawal.sources import SOURCES
@@ -217,6 +218,50 @@ GENERATORS: dict[str, Callable[[date, MonthPlan, np.random.Generator], list[list
     "seats_headcount": seats_headcount,
     "agent_days": agent_days,
 }
+
+
+def demo_month_paths(first: date, landing: Path) -> list[Path]:
+    """The files :func:`write_demo_month` writes for the month, in its order."""
+    return [day_file(landing, source, day) for source in ("interactions", *GENERATORS) for day in days_of_month(first)]
+
+
+def refuse_overwriting_records(first: date, out: Path) -> None:
+    """One line unless demo data for ``first`` may be written into ``out`` (ISO 9001 §7.5.3.2).
+
+    Demo data is for a folder of its own or a fresh landing folder: outside the landing folder it
+    may not go into another record folder; inside it, it never writes over a delivered file nor for
+    a day the store has already loaded (the delivered files may have been disposed of or moved).
+    """
+    from kawal.records.folders import outside_record_folders, record_folder_of
+
+    if record_folder_of(out) != "landing":
+        outside_record_folders(out)
+        return
+    existing = [p for p in demo_month_paths(first, out) if p.exists() or p.is_symlink()]
+    if existing:
+        shown = existing[0].relative_to(out).as_posix()
+        raise KawalError(
+            f"--out {out}: demo data would overwrite {len(existing)} delivered file(s) of the landing folder, "
+            f"first {shown}; records are never replaced: use another folder"
+        )
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from kawal.store import IngestionBatch, engine_for
+
+    last = days_of_month(first)[-1]
+    with Session(engine_for()) as s:
+        loaded = s.scalars(
+            select(IngestionBatch.business_date)
+            .where(IngestionBatch.business_date >= first, IngestionBatch.business_date <= last)
+            .order_by(IngestionBatch.business_date)
+            .limit(1)
+        ).first()
+    if loaded is not None:
+        raise KawalError(
+            f"--out {out}: {loaded} is already loaded (ingestion batches in the store); demo data never stands in "
+            "for a loaded day's delivery: use another folder or month"
+        )
 
 
 def write_demo_month(

@@ -34,6 +34,7 @@ from kawal.kpis.month import month_coverage, month_verdict
 from kawal.kpis.rollup import month_rollup, rollup_rules
 from kawal.kpis.values import KpiValueRow
 from kawal.periods import days_of_month, month_end, month_start
+from kawal.records.day_locks import uses_records_of_batch, uses_records_of_day
 from kawal.register import Kpi, Register, load_register
 from kawal.settings import landing_dir
 from kawal.sources import source_spec
@@ -84,6 +85,7 @@ class IngestResult:
 
 
 @_one_at_a_time(lambda _engine, source, day, **_kw: f"day:{source}:{day}")
+@uses_records_of_day  # a disposal never removes the day's files while this reads them (§7.5.3)
 def ingest_source_day(
     source: str, day: date, *, landing: Path | None = None, store_url: str | None = None
 ) -> IngestResult:
@@ -356,6 +358,7 @@ def delivery_problems(session: Session, register: Register, day: date) -> list[t
 
 
 @_one_at_a_time(_batch_day)
+@uses_records_of_batch  # as ingest: the batch's landing file stays while this reads it
 def compute_source_kpis(batch_id: int, *, landing: Path | None = None, store_url: str | None = None) -> dict:
     """Compute the KPIs of the batch's source for its day and upsert them with the month-to-date
     roll-up, the batch states included, in one transaction: all of it or nothing."""

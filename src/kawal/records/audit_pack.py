@@ -330,17 +330,78 @@ def build_audit_pack(engine: Engine, register: Register, first: date, out: Path 
         "absent": absent,
     }
     tmp = out.with_suffix(out.suffix + ".part")
+    manifest_bytes = _json(manifest)
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, data in [*sorted(entries.items()), (MANIFEST, _json(manifest))]:
+        for name, data in [*sorted(entries.items()), (MANIFEST, manifest_bytes)]:
             info = zipfile.ZipInfo(f"audit-pack-{month}/{name}", date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
+    # its own SHA-256 in the store before it goes under its name: verify-pack knows Kawal's packs
+    record_pack(engine, tmp, first, manifest, manifest_bytes)
     tmp.replace(out)  # never a half-written archive under the final name
     return AuditPack(out, manifest)
 
 
-def verify_audit_pack(path: Path) -> list[str]:
-    """Problems found checking an audit pack against its manifest (empty: it checks out)."""
+#: entries are hashed in chunks of this size: memory stays flat whatever an entry's size (issue #17)
+CHUNK = 1 << 20
+#: the JSON entries verify-pack parses (manifest, delivery proof) are read whole, so they are bounded
+MAX_JSON_BYTES = 64 << 20
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _entry_sha256(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> tuple[str, int]:
+    """SHA-256 and size of an entry, read in chunks and never past ``limit`` + 1 bytes (a zip bomb
+    stops there: its size already differs)."""
+    digest, size = hashlib.sha256(), 0
+    with zf.open(info) as fh:
+        while size <= limit and (chunk := fh.read(min(CHUNK, limit + 1 - size))):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _json_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> object:
+    if info.file_size > MAX_JSON_BYTES:
+        raise ValueError(f"{info.file_size} bytes, more than the {MAX_JSON_BYTES} a pack's JSON may have")
+    with zf.open(info) as fh:
+        data = fh.read(MAX_JSON_BYTES + 1)
+    if len(data) > MAX_JSON_BYTES:
+        raise ValueError(f"more than the {MAX_JSON_BYTES} bytes a pack's JSON may have")
+    return json.loads(data)
+
+
+def record_pack(engine: Engine, pack: Path, first: date, manifest: dict, manifest_bytes: bytes) -> str:
+    """Record a pack's own SHA-256 and manifest in the store as it is written (verify-pack's anchor)."""
+    from kawal.store.db import session_scope
+    from kawal.store.models import AuditPackRecord
+
+    home = kawal_home()
+    digest = _file_sha256(pack)
+    with session_scope(engine) as s:
+        s.add(
+            AuditPackRecord(
+                month=first,
+                path=f"audit/{pack.name}" if pack.parent == home / "audit" else str(pack),
+                sha256=digest,
+                bytes=pack.stat().st_size,
+                manifest_sha256=_sha256(manifest_bytes),
+                manifest=json.dumps(manifest, ensure_ascii=False, sort_keys=True),
+                written_at=datetime.now(UTC),
+            )
+        )
+    return digest
+
+
+def verify_audit_pack(path: Path, engine: Engine | None = None) -> list[str]:
+    """Problems found checking an audit pack (empty: it checks out): every entry against the
+    manifest, streamed; with ``engine``, the pack against the store too (:func:`_store_problems`)."""
     if not path.is_file():
         raise KawalError(f"{path}: no such audit pack")
     try:
@@ -348,27 +409,126 @@ def verify_audit_pack(path: Path) -> list[str]:
     except zipfile.BadZipFile:
         raise KawalError(f"{path}: not a zip archive") from None
     with zf:
-        names = zf.namelist()
-        manifests = [n for n in names if n.endswith("/" + MANIFEST)]
+        infos = zf.infolist()
+        names = [i.filename for i in infos]
+        manifests = [i for i in infos if i.filename.endswith("/" + MANIFEST)]
         if len(manifests) != 1:
             return [f"{path}: expected one {MANIFEST}, found {len(manifests)}"]
-        root = manifests[0][: -len(MANIFEST)]
+        root = manifests[0].filename[: -len(MANIFEST)]
         try:
-            manifest = json.loads(zf.read(manifests[0]))
+            manifest = _json_entry(zf, manifests[0])
+            if not isinstance(manifest, dict) or not isinstance(manifest.get("files", []), list):
+                raise ValueError("not a manifest object with a list of files")
         except ValueError as exc:
-            return [f"{manifests[0]}: not valid JSON ({exc})"]
-        problems = []
-        listed = set()
+            return [f"{manifests[0].filename}: not valid JSON ({exc})"]
+        problems = [f"{n[len(root) :]}: in the archive twice" for n in sorted({n for n in names if names.count(n) > 1})]
+        listed: dict[str, str] = {}
+        by_name = {i.filename: i for i in infos}
         for f in manifest.get("files", []):
-            name = root + f["path"]
-            listed.add(name)
-            if name not in names:
-                problems.append(f"{f['path']}: listed in the manifest but missing from the archive")
+            try:
+                entry, want_sha, want_bytes = str(f["path"]), str(f["sha256"]), int(f["bytes"])
+            except (KeyError, TypeError, ValueError):
+                problems.append(f"{MANIFEST}: an entry without path, sha256 and bytes")
                 continue
-            data = zf.read(name)
-            if _sha256(data) != f["sha256"] or len(data) != f["bytes"]:
-                problems.append(f"{f['path']}: checksum or size differs from the manifest")
+            name = root + entry
+            if name not in by_name:
+                problems.append(f"{entry}: listed in the manifest but missing from the archive")
+                continue
+            sha, size = _entry_sha256(zf, by_name[name], max(want_bytes, 0))
+            listed[entry] = sha
+            if sha != want_sha or size != want_bytes:
+                problems.append(f"{entry}: checksum or size differs from the manifest")
         for name in names:
-            if name not in listed and name != manifests[0]:
+            if name[len(root) :] not in listed and name != manifests[0].filename:
                 problems.append(f"{name[len(root) :]}: in the archive but not in the manifest")
+        if engine is not None:
+            problems += _store_problems(engine, path, zf, root, manifest, listed)
         return problems
+
+
+def _store_problems(
+    engine: Engine, path: Path, zf: zipfile.ZipFile, root: str, manifest: dict, listed: dict[str, str]
+) -> list[str]:
+    """The pack against the store (ISO 9001 §7.5.3): its own SHA-256 recorded when Kawal wrote it,
+    each entry as in the manifest Kawal recorded, every delivered PDF as ``report_delivery`` has it,
+    the pack's delivery proof as the store has it, PDFs and contexts as archived (when still there)."""
+    from kawal.periods import parse_month
+    from kawal.store.models import AuditPackRecord
+
+    problems: list[str] = []
+    try:
+        first = parse_month(str(manifest.get("month")))
+    except ValueError:
+        return [f"{MANIFEST}: month {str(manifest.get('month'))[:10]!r} is not YYYY-MM"]
+    month = first.strftime("%Y-%m")
+    pack_sha = _file_sha256(path)
+    with Session(engine) as s:
+        written = s.scalars(select(AuditPackRecord).where(AuditPackRecord.month == first)).all()
+        deliveries = s.scalars(
+            select(ReportDelivery).where(ReportDelivery.month == first).order_by(ReportDelivery.edition)
+        ).all()
+    if not any(w.sha256 == pack_sha for w in written):
+        problems.append(f"{path.name}: SHA-256 {pack_sha[:16]}… is not a pack Kawal wrote (no audit_pack record)")
+        same = [w for w in written if json.loads(w.manifest).get("generated_at") == manifest.get("generated_at")]
+        if same:
+            recorded = {f["path"]: f["sha256"] for f in json.loads(same[-1].manifest)["files"]}
+            for entry, sha in sorted(listed.items()):
+                if recorded.get(entry) != sha:
+                    problems.append(f"{entry}: differs from the pack Kawal wrote at {manifest.get('generated_at')}")
+    # every delivered edition's PDF, as the delivery record has it (§4.6, §5.4)
+    prefix = f"reports/{month}/"
+    for d in deliveries:
+        if not d.pdf_path.startswith(prefix):
+            continue
+        entry = "laporan/" + d.pdf_path.removeprefix(prefix)
+        if entry not in listed:
+            if not any(entry.removeprefix("laporan/") in line for line in manifest.get("absent", [])):
+                problems.append(f"{entry}: the delivered edition {d.edition} is neither in the pack nor stated absent")
+        elif listed[entry] != d.pdf_sha256:
+            problems.append(
+                f"{entry}: SHA-256 {listed[entry][:16]}… is not the delivered edition {d.edition} "
+                f"(report_delivery {d.id}: {d.pdf_sha256[:16]}…)"
+            )
+    problems += _proof_problems(zf, root, listed, deliveries)
+    # the archived report files that are still there: PDFs and the contexts they were rendered from
+    archive = kawal_home() / "reports" / month
+    for entry, sha in sorted(listed.items()):
+        if entry.startswith("laporan/") and entry != "laporan/bukti-pengiriman.json":
+            archived = archive / entry.removeprefix("laporan/")
+            if archived.is_file() and _file_sha256(archived) != sha:
+                problems.append(f"{entry}: differs from the archived {archived.relative_to(kawal_home()).as_posix()}")
+    return problems
+
+
+def _proof_problems(
+    zf: zipfile.ZipFile, root: str, listed: dict[str, str], deliveries: list[ReportDelivery]
+) -> list[str]:
+    """The pack's own delivery proof against the store and against the PDFs beside it."""
+    entry = "laporan/bukti-pengiriman.json"
+    if entry not in listed:
+        return [f"{entry}: missing, though the store has {len(deliveries)} delivery(ies)"] if deliveries else []
+    try:
+        proof = _json_entry(zf, zf.getinfo(root + entry))
+        shown = {int(x["edition"]): (str(x["pdf"]), str(x["pdf_sha256"])) for x in proof["deliveries"]}  # type: ignore[index]
+    except (ValueError, KeyError, TypeError):
+        return [f"{entry}: not a delivery proof (deliveries with edition, pdf, pdf_sha256)"]
+    problems = []
+    stored = {d.edition: d for d in deliveries}
+    for edition, (pdf, sha) in sorted(shown.items()):
+        d = stored.get(edition)
+        if d is None:
+            problems.append(f"{entry}: edition {edition} is not a delivery in the store")
+            continue
+        if sha != d.pdf_sha256:
+            problems.append(
+                f"{entry}: edition {edition} names SHA-256 {sha[:16]}…, the store's delivery record "
+                f"{d.pdf_sha256[:16]}…"
+            )
+        pdf_entry = "laporan/" + Path(pdf).name
+        if pdf_entry in listed and listed[pdf_entry] != sha:
+            problems.append(
+                f"{entry}: edition {edition} names SHA-256 {sha[:16]}…, but {pdf_entry} in the pack has another"
+            )
+    for edition in sorted(set(stored) - set(shown)):
+        problems.append(f"{entry}: edition {edition} of the store is missing from the proof")
+    return problems

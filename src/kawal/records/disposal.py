@@ -7,6 +7,13 @@
 - :func:`dispose_expired` (dry-run or real) disposes of each record in its own transaction and writes
   one :class:`~kawal.store.models.DisposalLog` entry with what, when, why and the SHA-256 of what was
   destroyed. A record gone is no longer in the inventory, so a re-run disposes of nothing twice.
+
+Who and when (issue #17): a real disposal is done by the people ``retention.yaml: disposal_by`` names
+(default the Accountable) or by the retention DAG under that table; it judges expiry on today at the
+latest (site clock); a record a pipeline task still needs is left for the next run (action
+``in_use``): a batch still ``received`` (its KPIs not computed yet) or a day a running task holds a
+lock on (:mod:`kawal.records.day_locks`). Every log entry extends the hash chain of
+:mod:`kawal.records.log_chain`.
 """
 
 from __future__ import annotations
@@ -20,13 +27,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from kawal.errors import KawalError
 from kawal.periods import days_of_month
+from kawal.records.day_locks import day_in_use, disposal_of_day
+from kawal.records.log_chain import GENESIS, entry_sha256
 from kawal.records.retention import RECORD_TYPES, RetentionTable, load_retention
 from kawal.register import Register
-from kawal.settings import in_site_time, kawal_home, landing_dir
+from kawal.settings import in_site_time, kawal_home, landing_dir, now_site
 from kawal.store.db import session_scope
 from kawal.store.models import (
     Base,
@@ -69,9 +79,10 @@ class Record:
 class Decision:
     record: Record
     retain_until: date
-    action: str  # 'dispose', 'held' or 'manual'
+    action: str  # 'dispose', 'held', 'manual' or 'in_use' (a pipeline task still needs it)
     holds: tuple[int, ...] = ()
     reason: str = ""
+    in_use: str = ""  # action 'in_use': by what
 
 
 @dataclass
@@ -82,7 +93,7 @@ class DisposalResult:
     disposed: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
-        count = {a: sum(d.action == a for d in self.decisions) for a in ("dispose", "held", "manual")}
+        count = {a: sum(d.action == a for d in self.decisions) for a in ("dispose", "held", "manual", "in_use")}
         return {
             "as_of": self.as_of.isoformat(),
             "dry_run": self.dry_run,
@@ -90,6 +101,7 @@ class DisposalResult:
             "to_dispose": count["dispose"],
             "held": count["held"],
             "manual": count["manual"],
+            "in_use": count["in_use"],
             "disposed": len(self.disposed),
             "records": [
                 {
@@ -97,10 +109,21 @@ class DisposalResult:
                     "ref": d.record.ref,
                     "retain_until": d.retain_until.isoformat(),
                     "action": d.action,
+                    **({"why": d.in_use} if d.in_use else {}),
                 }
                 for d in self.decisions
             ],
         }
+
+
+def _dated_name(name: str) -> date | None:
+    found = _DATED_FILE.search(name)
+    if not found:
+        return None
+    try:
+        return date.fromisoformat(found.group(1))
+    except ValueError:
+        return None
 
 
 def _month_end(first: date) -> date:
@@ -204,17 +227,17 @@ def inventory(
             )
         )
 
-    # objective evidence: the source files as delivered (their name carries the business day)
+    # objective evidence: the source files as delivered (their name carries the business day), the
+    # exports of an active mapping by its own file.pattern (e.g. calls_20261001.csv) as well
     if landing.is_dir():
-        for path in sorted(p for p in landing.rglob("*") if p.is_file()):
-            found = _DATED_FILE.search(path.name)
-            if not found:
-                continue
-            try:
-                day = date.fromisoformat(found.group(1))
-            except ValueError:
-                continue
-            out.append(Record("source_file", path.relative_to(landing).as_posix(), day, "berkas sumber", (path,)))
+        from kawal.records.retention import mapped_file_days
+
+        mapped = mapped_file_days(landing)
+        for path in sorted(p for p in landing.rglob("*") if p.is_file() and not p.is_symlink()):
+            ref = path.relative_to(landing).as_posix()
+            day = mapped.get(ref) or _dated_name(path.name)
+            if day is not None:
+                out.append(Record("source_file", ref, day, "berkas sumber", (path,)))
 
     for b in session.scalars(select(IngestionBatch).order_by(IngestionBatch.id)):
         if b.state == "quarantined":
@@ -270,20 +293,51 @@ def plan_disposal(
     """The expired records on ``as_of`` and what happens to each (dispose, held, manual)."""
     table = table or load_retention()
     holds = active_holds(session)
+    pending = _pending_batches(session)
+    leased: dict[date, bool] = {}  # business day → read by a running task (probed once per day)
     out = []
     for record in inventory(session, register):
         until = table.retain_until(record.record_type, record.record_date)
         if until > as_of:
             continue
         held = holds_on(record, holds)
+        in_use = ""
         if held:
             action = "held"
         elif not table.record_types[record.record_type].dispose:
             action = "manual"
+        elif in_use := _needed_by_pipeline(session.get_bind(), record, pending, leased):
+            action = "in_use"
         else:
             action = "dispose"
-        out.append(Decision(record, until, action, held, _reason(table, record, until)))
+        out.append(Decision(record, until, action, held, _reason(table, record, until), in_use))
     return out
+
+
+#: the record types a daily pipeline task reads (its landing file, its batch's validation and staging)
+_PIPELINE_TYPES = ("source_file", "validation_result", "quarantined_batch")
+
+
+def _pending_batches(session: Session) -> dict[str, IngestionBatch]:
+    """Batches ingested whose KPIs are not computed yet: their compute task will read the file."""
+    found = list(session.scalars(select(IngestionBatch).where(IngestionBatch.state == "received")))
+    return {b.file_name: b for b in found} | {f"batch-{b.id}": b for b in found}
+
+
+def _needed_by_pipeline(
+    engine: Engine | None, record: Record, pending: dict[str, IngestionBatch], leased: dict[date, bool]
+) -> str:
+    if record.record_type not in _PIPELINE_TYPES:
+        return ""
+    batch = pending.get(record.ref)
+    if batch is not None:
+        return f"batch {batch.id} is still 'received': its KPIs are not computed yet"
+    if engine is not None:
+        if record.record_date not in leased:
+            leased[record.record_date] = day_in_use(engine, record.record_date)
+        if leased[record.record_date]:
+            return f"a running task reads the records of {record.record_date}"
+    return ""
 
 
 def _row(session: Session, table: str, row_id: int) -> dict | None:
@@ -313,9 +367,12 @@ def evidence(session: Session, record: Record, home: Path, landing: Path) -> dic
                 return path.relative_to(base).as_posix()
         return str(path)
 
-    files = [
-        {"path": shown(p), "sha256": _sha256_file(p), "bytes": p.stat().st_size} for p in record.files if p.is_file()
-    ]
+    files = []
+    for p in record.files:
+        try:
+            files.append({"path": shown(p), "sha256": _sha256_file(p), "bytes": p.stat().st_size})
+        except FileNotFoundError:  # gone meanwhile: another disposal's run got there first
+            continue
     rows: dict[str, list] = {}
     for table, row_id in record.rows:
         row = _row(session, table, row_id)
@@ -365,39 +422,44 @@ def dispose_expired(
     actor: str = "kawal",
     table: RetentionTable | None = None,
 ) -> DisposalResult:
-    """List (dry run) or dispose of the expired records, one transaction and one log entry per record."""
+    """List (dry run) or dispose of the expired records, one transaction and one log entry per record.
+
+    A real run judges expiry on today (site clock) at the latest: a later ``as_of`` would destroy
+    records before their time (§7.5.3.2). A dry run may look ahead.
+    """
     table = table or load_retention()
+    today = now_site().date()
+    if not dry_run and as_of > today:
+        raise KawalError(
+            f"--as-of {as_of} is after today ({today}, site time): a real disposal judges expiry on today at the "
+            "latest; look ahead with --dry-run"
+        )
     home, landing = kawal_home(), landing_dir()
     with Session(engine) as s:
         decisions = plan_disposal(s, register, as_of, table)
     result = DisposalResult(as_of, dry_run, decisions)
     if dry_run:
         return result
-    for d in decisions:
+    for i, d in enumerate(decisions):
         if d.action != "dispose":
             continue
-        with session_scope(engine) as s:
-            # re-check inside the transaction: a hold placed since planning wins
-            if holds_on(d.record, active_holds(s)):
-                continue
-            doc = evidence(s, d.record, home, landing)
-            digest = checksum(doc)
-            s.add(
-                DisposalLog(
-                    record_type=d.record.record_type,
-                    ref=d.record.ref,
-                    record_date=d.record.record_date,
-                    retain_until=d.retain_until,
-                    disposed_at=datetime.now(UTC),
-                    reason=d.reason,
-                    checksum_sha256=digest,
-                    details=json.dumps(
-                        {"description": d.record.description, **doc}, ensure_ascii=False, sort_keys=True
-                    ),
-                    actor=actor,
+        if d.record.record_type in _PIPELINE_TYPES:
+            # the day's exclusive lock, not waited for: a task reading the day keeps it (kawal.records.day_locks)
+            with disposal_of_day(engine, d.record.record_date) as free:
+                doc = _dispose_one(engine, d, home, landing, actor) if free else None
+            if not free:
+                decisions[i] = Decision(
+                    d.record,
+                    d.retain_until,
+                    "in_use",
+                    d.holds,
+                    d.reason,
+                    f"a running task reads {d.record.record_date}",
                 )
-            )
-            _destroy(s, d.record)
+        else:
+            doc = _dispose_one(engine, d, home, landing, actor)
+        if doc is None:
+            continue
         if d.record.record_type == "source_file":  # its staged rows are a cache of it, never a record
             from kawal.ingest.staged import discard_staged
 
@@ -407,6 +469,46 @@ def dispose_expired(
         _prune_empty_dirs({p.parent for p in d.record.files if not p.is_relative_to(landing) and p.parent != home})
         result.disposed.append(f"{d.record.record_type}:{d.record.ref}")
     return result
+
+
+def _dispose_one(engine: Engine, d: Decision, home: Path, landing: Path, actor: str) -> dict | None:
+    """One record destroyed with its log entry, in one transaction; None: not disposed of (a hold won,
+    or a batch turned 'received' since planning)."""
+    for _attempt in range(20):  # another disposal appended to the chain first: extend the new head
+        try:
+            with session_scope(engine) as s:
+                # re-check inside the transaction: a hold placed since planning wins, a new delivery too
+                if holds_on(d.record, active_holds(s)) or _needed_by_pipeline(None, d.record, _pending_batches(s), {}):
+                    return None
+                doc = evidence(s, d.record, home, landing)
+                if not doc["files"] and not any(doc["rows"].values()):
+                    return None  # gone meanwhile (another disposal's run): nothing to log twice
+                row = {
+                    "record_type": d.record.record_type,
+                    "ref": d.record.ref,
+                    "record_date": d.record.record_date,
+                    "retain_until": d.retain_until,
+                    # to the microsecond as both stores keep it, so the chain hashes what is read back
+                    "disposed_at": datetime.now(UTC),
+                    "reason": d.reason,
+                    "checksum_sha256": checksum(doc),
+                    "details": json.dumps(
+                        {"description": d.record.description, **doc}, ensure_ascii=False, sort_keys=True
+                    ),
+                    "actor": actor,
+                }
+                head = s.scalars(select(DisposalLog.entry_sha256).order_by(DisposalLog.id.desc()).limit(1)).first()
+                prev = head or GENESIS
+                s.add(DisposalLog(**row, prev_sha256=prev, entry_sha256=entry_sha256(row, prev)))
+                s.flush()  # a forked chain fails here, before anything is destroyed
+                _destroy(s, d.record)
+            return doc
+        except IntegrityError:
+            continue
+        except OperationalError as exc:  # SQLite: two writers deadlocked, one is told at once; try again
+            if "locked" not in str(exc):
+                raise
+    raise KawalError(f"{d.record.record_type} {d.record.ref}: the disposal log kept moving; run the disposal again")
 
 
 # --- legal holds -------------------------------------------------------------------------------
@@ -435,9 +537,13 @@ def place_hold(
     return hold
 
 
-def release_hold(session: Session, register: Register, hold_id: int, person: str) -> LegalHold:
-    if register.people.person(person) is None:
-        raise KawalError(f"--as {person!r} is not among the people in kpi_rules/people.yaml")
+def release_hold(
+    session: Session, register: Register, hold_id: int, person: str, table: RetentionTable | None = None
+) -> LegalHold:
+    """Lift a hold: the same people as a real disposal may (lifting it lets the next run destroy)."""
+    from kawal.records.retention import may_dispose
+
+    may_dispose(table or load_retention(register=register), register, person, "release a legal hold")
     hold = session.get(LegalHold, hold_id)
     if hold is None:
         raise KawalError(f"legal hold {hold_id} does not exist (see `kawal records holds`)")

@@ -367,7 +367,8 @@ class DisposalLog(Base):
     """One disposed record (§6: never silently): what, when, why, and the checksum of what was destroyed."""
 
     __tablename__ = "disposal_log"
-    __table_args__ = (UniqueConstraint("record_type", "ref", "checksum_sha256"),)
+    # one successor per row: two disposals appending at once cannot fork the hash chain
+    __table_args__ = (UniqueConstraint("record_type", "ref", "checksum_sha256"), UniqueConstraint("prev_sha256"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     record_type: Mapped[str] = mapped_column(String(32))
@@ -379,3 +380,24 @@ class DisposalLog(Base):
     checksum_sha256: Mapped[str] = mapped_column(String(64))
     details: Mapped[str] = mapped_column(Text, doc="JSON: files with their SHA-256, rows removed")
     actor: Mapped[str] = mapped_column(String(64), doc="'kawal' (the retention DAG) or a person id")
+    prev_sha256: Mapped[str] = mapped_column(
+        String(64), doc="entry_sha256 of the row before (64 zeros for the first): one chain, never forked"
+    )
+    entry_sha256: Mapped[str] = mapped_column(
+        String(64), doc="SHA-256 over this row's content and prev_sha256 (kawal.records.log_chain)"
+    )
+
+
+class AuditPackRecord(Base):
+    """An audit pack as Kawal wrote it: its SHA-256, so ``verify-pack`` knows a pack from a look-alike."""
+
+    __tablename__ = "audit_pack"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[date] = mapped_column(Date)
+    path: Mapped[str] = mapped_column(String(1000), doc="where it was written (relative to KAWAL_HOME if inside)")
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    bytes: Mapped[int] = mapped_column(Integer)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    manifest: Mapped[str] = mapped_column(Text, doc="the pack's MANIFEST.json as written: every entry's SHA-256")
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
