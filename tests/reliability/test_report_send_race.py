@@ -30,7 +30,19 @@ def test_two_report_sends_at_once_deliver_one_edition_and_neither_shows_a_traceb
     monkeypatch.setenv("KAWAL_DB_URL", store_url)
     monkeypatch.setenv("KAWAL_RULES_DIR", str(REPO / "kpi_rules"))
     monkeypatch.setenv("KAWAL_HOME", str(home))
-    engine_for(store_url)  # migrated before the race: the race is about the send
+    engine = engine_for(store_url)  # migrated before the race: the race is about the send
+    # one stored day of October: a month without any KPI value is refused before any send (#18)
+    from datetime import date
+
+    from kawal.kpis.values import KpiValueRow
+    from kawal.store import session_scope
+    from kawal.store.kpi_values import replace_period_values
+
+    row = KpiValueRow(
+        "scr", "day", date(2026, 10, 1), "all", 96.0, 100.0, 96.0, "computed", None, None, 1, "met", 95.0, 96.0, 1, None
+    )
+    with session_scope(engine) as s:
+        replace_period_values(s, ["scr"], "day", row.period_start, [row])
 
     results = race(tmp_path, "send", {n: ["report", "send", "2026-10"] for n in ("a", "b")}, at_start=True)
 

@@ -11,89 +11,36 @@ leaves the record for its next run. A task that finds the day being disposed of 
 Nothing is written to the store (a re-run of a day still writes not one byte, tests/dags), and a
 lock dies with its process (SIGKILL, a lost worker): nothing stale to expire.
 
-- PostgreSQL: session advisory locks (``pg_try_advisory_lock[_shared]``), good across hosts;
-- SQLite (one host by nature): ``flock`` on ``.kawal-locks/records-YYYY-MM-DD.lock`` beside the store.
+The lock is :func:`kawal.store.locks.named_lock` ``records-YYYY-MM-DD``: a session advisory lock on
+PostgreSQL (good across hosts), ``flock`` on ``<db>.locks/records-YYYY-MM-DD.lock`` on SQLite.
 """
 
 from __future__ import annotations
 
-import fcntl
 import functools
-import os
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from kawal.errors import KawalError
 from kawal.store.db import session_scope
+from kawal.store.locks import named_lock
 from kawal.store.models import IngestionBatch
 
 #: how long a pipeline task waits for a disposal of its day to finish before it gives up (one line)
 WAIT_SECONDS = 30.0
-#: the advisory-lock namespace of record days on PostgreSQL (first key; the day's ordinal is the second)
-PG_NAMESPACE = 0x4B57
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _lock_file(engine: Engine, day: date) -> Path:
-    database = engine.url.database or ""
-    folder = Path(database).resolve().parent / ".kawal-locks"
-    return folder / f"records-{day.isoformat()}.lock"
 
 
 @contextmanager
 def _day_lock(engine: Engine, day: date, *, exclusive: bool, wait: float, create: bool = True) -> Iterator[bool]:
-    """Yields whether the day's lock (shared or exclusive) was got within ``wait`` seconds."""
-    deadline = time.monotonic() + wait
-    if engine.dialect.name == "postgresql":
-        kind = "" if exclusive else "_shared"
-        with engine.connect() as conn:
-            while True:
-                got = bool(
-                    conn.execute(
-                        text(f"SELECT pg_try_advisory_lock{kind}(:ns, :day)"),
-                        {"ns": PG_NAMESPACE, "day": day.toordinal()},
-                    ).scalar()
-                )
-                conn.commit()  # a session lock: no transaction left open while the task runs
-                if got or time.monotonic() >= deadline:
-                    break
-                time.sleep(0.1)
-            try:
-                yield got
-            finally:
-                if got:
-                    conn.execute(
-                        text(f"SELECT pg_advisory_unlock{kind}(:ns, :day)"),
-                        {"ns": PG_NAMESPACE, "day": day.toordinal()},
-                    )
-                    conn.commit()
-        return
-    path = _lock_file(engine, day)
-    if not create and not path.exists():
-        yield True  # nobody ever locked the day here: it is free (and a dry run writes no file)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        while True:
-            try:
-                fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
-                got = True
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    got = False
-                    break
-                time.sleep(0.1)
+    """Yields whether the day's lock (shared or exclusive) was got within ``wait`` seconds
+    (kawal.store.locks, the one lock primitive)."""
+    with named_lock(engine, f"records-{day.isoformat()}", shared=not exclusive, wait=wait, create=create) as got:
         yield got
-    finally:
-        os.close(fd)  # releases the flock
 
 
 @contextmanager
