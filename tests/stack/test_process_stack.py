@@ -64,6 +64,9 @@ class StackRun:
     daily_runs: dict[date, str] = field(default_factory=dict)
     monthly_run: str = ""
     states: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: a planted failure (#19): the report of a month without data, refused; its run must mail data engineering
+    failing_run: str = ""
+    failing_state: str = ""
 
 
 def _chosen_days() -> list[date]:
@@ -113,6 +116,13 @@ def stack_run(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         run.monthly_run = "stack__monthly_2026-10"
         stack.trigger(MONTHLY, run.monthly_run, datetime(2026, 11, 2, 7, 0, tzinfo=WIB).isoformat())
         run.states |= stack.wait_for_runs([(MONTHLY, run.monthly_run)], RUNS_TIMEOUT_S)
+        # The planted failure: September's report, a month the demo holds no data of, is refused at its
+        # first task (a user error: no retry), so the run fails and its failure callback mails.
+        run.failing_run = "stack__monthly_2026-09_planted_failure"
+        stack.trigger(MONTHLY, run.failing_run, datetime(2026, 10, 2, 7, 0, tzinfo=WIB).isoformat())
+        run.failing_state = stack.wait_for_runs([(MONTHLY, run.failing_run)], RUNS_TIMEOUT_S)[
+            (MONTHLY, run.failing_run)
+        ]
         yield run
     finally:
         stack.down()
@@ -148,6 +158,22 @@ def test_every_triggered_run_succeeded(stack_run: StackRun) -> None:
     assert len(stack_run.states) == len(stack_run.days) + 1
     for (dag_id, run_id), state in stack_run.states.items():
         assert state == "success", _failed_tasks(stack_run, dag_id, run_id)
+
+
+def test_a_planted_failure_mails_data_engineering_once(stack_run: StackRun) -> None:
+    """#19: a failed run tells data engineering itself, through the real SMTP server, once."""
+    import yaml
+
+    assert stack_run.failing_state == "failed", _failed_tasks(stack_run, MONTHLY, stack_run.failing_run)
+    people = yaml.safe_load((REPO / "kpi_rules" / "people.yaml").read_text())
+    email = {p["id"]: p["email"] for p in people["people"]}
+    failed = [m for m in stack_run.sink.messages() if "Run gagal" in m["Subject"]]
+    assert len(failed) == 1, [m["Subject"] for m in stack_run.sink.messages()]
+    subject = " ".join(failed[0]["Subject"].split())
+    assert subject == "[Kawal] Run gagal: kawal_monthly_report 2026-10-02, task assess_completeness"
+    for member in people["data_engineering"]:
+        assert email[member] in failed[0]["To"]
+    assert "no KPI value is stored for 2026-09" in " ".join(failed[0].get_body(("plain",)).get_content().split())
 
 
 def test_tasks_ran_on_both_celery_workers(stack_run: StackRun) -> None:

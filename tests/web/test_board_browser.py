@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -301,3 +302,42 @@ def test_a_breach_mail_on_a_phone_has_a_headline_a_status_colour_and_a_link_that
     pic.goto(board.base + link.path)
     assert f"#{ticket_id}" in pic.locator("h1").inner_text()
     pic.context.close()
+
+
+def test_the_board_opens_with_the_months_story_and_its_rows_are_cards_on_a_phone(board, chromium) -> None:  # type: ignore[no-untyped-def]
+    """#18: the report's page 1 at the top of the board, and at 390 px every KPI row and ticket row a card
+    whose status, PIC and dates are on screen (no sideways scrolling box)."""
+    from kawal.register import load_register
+    from tests.web.conftest import REPO
+
+    register = load_register(REPO / "kpi_rules")
+    october = date(2026, 10, 1)
+    # by hand: the seeded month of SCR and CSI against the register (both ≥ their warning: met)
+    met = 0
+    for kpi_id, series in (("scr", SCR), ("csi", CSI)):
+        value = 100 * sum(n for n, _ in series) / sum(d for _, d in series)
+        target = register.target_on(kpi_id, october)
+        met += value >= (target.warning if target.warning is not None else target.value)
+    page = login(chromium, board.base, "guest", viewport={"width": 1366, "height": 800})
+    headline = page.locator("section.story .headline").inner_text()
+    assert headline.startswith("Oktober 2026: 0 KPI tidak tercapai, 0 waspada") and f"{met} tercapai" in headline
+    assert "make demo" not in page.content()
+    page.context.close()
+
+    phone = login(chromium, board.base, "guest", viewport={"width": 390, "height": 844}, is_mobile=True)
+    assert phone.evaluate("[...document.querySelectorAll('.table-wrap')].every(e => e.scrollWidth <= e.clientWidth)")
+    scr = phone.locator("tr[data-kpi=scr]")
+    assert scr.locator("td[data-label]").count() >= 4
+    box = scr.locator("span.status").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
+    shot(phone, "board-phone-cards")
+    phone.goto(f"{board.base}/kawal/defects")
+    rows = phone.locator("tr[data-ticket]")
+    assert rows.count() == len(board.tickets)
+    for i in range(rows.count()):
+        for cell in (rows.nth(i).locator("span.state"), rows.nth(i).locator("td").last):
+            b = cell.bounding_box()
+            assert b is not None and 0 <= b["x"] and b["x"] + b["width"] <= 390, cell
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(phone, "defects-phone-cards")
+    phone.context.close()

@@ -60,8 +60,9 @@ class StoryLine:
     owner: str
     ticket: str
     plan: str
-    #: an action of its plan is past its due date, or no plan was decided yet while the ticket is open
+    #: an action of its plan is past its due date, or the PIC's analysis is past its due date
     late: bool
+    ticket_id: int | None = None
 
 
 @dataclass
@@ -509,6 +510,7 @@ def _story(register, categories, tickets, actions, overdue, labels, today) -> li
                         ticket=f"#{ticket.id}" if ticket else "—",
                         plan=plan,
                         late=late,
+                        ticket_id=ticket.id if ticket else None,
                     )
                 )
     return lines

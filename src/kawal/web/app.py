@@ -235,8 +235,14 @@ def create_app() -> FastAPI:
             views.choose_month, engine, asked or _today().replace(day=1), explicit=asked is not None
         )
         data = await run_in_threadpool(views.board, engine, register, choice.shown, page.lang, page.loc)
+        story = await run_in_threadpool(views.month_story, engine, register, choice.shown, page.lang)
         return page.render(
-            "board.html.j2", choice=choice, month_label=_month_label, **_month_links(register, choice.shown), **data
+            "board.html.j2",
+            choice=choice,
+            month_label=_month_label,
+            story=story,
+            **_month_links(register, choice.shown),
+            **data,
         )
 
     @app.get("/kpi/{kpi_id}", response_class=HTMLResponse)

@@ -22,7 +22,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "prev_month": "‹ bulan sebelumnya",
         "next_month": "bulan berikutnya ›",
         "no_data_month": "Belum ada nilai KPI untuk {wanted}; ditampilkan {shown}, bulan terakhir yang berdata.",
-        "no_data": "Belum ada nilai KPI di store Kawal. Jalankan `make demo` atau DAG harian lebih dulu.",
+        "no_data": (
+            "Belum ada nilai KPI bulan ini di store Kawal: data harian belum dimuat "
+            "(tim data engineering memuatnya lewat DAG harian)."
+        ),
+        "data_caveats": "Data bulan ini tidak lengkap: {n} catatan (ketuk untuk melihat)",
         "signed_in_as": "Masuk sebagai",
         "not_mapped": "akun Airflow ini tidak terhubung ke orang di register: hanya bisa membaca",
         "lang_switch": "English",
@@ -131,7 +135,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "prev_month": "‹ previous month",
         "next_month": "next month ›",
         "no_data_month": "No KPI values for {wanted} yet; showing {shown}, the latest month with data.",
-        "no_data": "No KPI values in Kawal's store yet. Run `make demo` or the daily DAG first.",
+        "no_data": (
+            "No KPI value of this month in Kawal's store yet: the daily data is not loaded "
+            "(data engineering loads it through the daily DAG)."
+        ),
+        "data_caveats": "This month's data is not complete: {n} note(s) (tap to see)",
         "signed_in_as": "Signed in as",
         "not_mapped": "this Airflow account is not linked to a person of the register: read only",
         "lang_switch": "Bahasa Indonesia",

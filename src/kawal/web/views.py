@@ -94,6 +94,18 @@ def sparkline(points: list[float | None], target: float | None, width: int = 120
     }
 
 
+def month_story(engine: Engine, register: Register, first: date, lang: str) -> dict | None:
+    """Page 1 of the month's report at the top of the board (#18): the same headline, the same missed and
+    at-risk KPIs with owner, ticket and plan status, the same caveats; None for a month without data."""
+    from kawal.reports.context import EmptyPeriod, build_context
+
+    try:
+        ctx = build_context(engine, register, first, lang=lang)
+    except EmptyPeriod:
+        return None
+    return {"headline": ctx.headline, "lines": ctx.story, "caveats": ctx.caveats, "tiles": ctx.tiles}
+
+
 def board(engine: Engine, register: Register, first: date, lang: str, loc: str) -> dict:
     """The month's KPIs by category: actual against target, status, days breached, daily trend."""
     attainment = month_attainment(engine, register, first)
