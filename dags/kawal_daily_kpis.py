@@ -25,8 +25,10 @@ run is *failed* when any source failed, so nobody misses it, but the other sourc
 **Owner**: data engineering (`kawal-data-engineering`). Formulas: `docs/kpi-definitions.md`.
 
 **Triage**
-- `ingest_<source>` failed with *no <source> file delivered*: the export has not landed. Ask the
-  source's owner; once it is in the landing folder, clear the task (re-run the day).
+- `ingest_<source>` *up for reschedule*: the export has not landed yet; it is looked for again every
+  10 minutes until the source's cut-off (kpi_rules/site.yaml `export_cutoff`, 06:00 by default).
+- `ingest_<source>` failed with *no <source> file delivered*: the export had not landed by its
+  cut-off. Ask the source's owner; once it is in the landing folder, clear the task (re-run the day).
 - *missing required column(s)* / *row N, column X*: the export's layout changed or a row is
   broken; the message names file, row and column. Fix the export or its mapping, re-run.
 - *GX suite <source>: …* or *same_file_again / ids_already_delivered / volume / freshness: …*: the

@@ -21,5 +21,19 @@ class SourceFileError(KawalError):
         super().__init__(f"{self.path}: {self.problem}")
 
 
+class NotDelivered(SourceFileError):
+    """The day's export is not in the landing folder: waited for until the source's cut-off, then a
+    data incident (kawal.pipeline.lateness, issue #19)."""
+
+
+class ExportAwaited(Exception):
+    """The day's export is not in yet and its cut-off (kpi_rules/site.yaml ``export_cutoff``) has not
+    passed: not a failure, the ingest task is re-checked at ``recheck_at`` (Airflow's reschedule)."""
+
+    def __init__(self, source: str, day: object, recheck_at: object, cutoff: object) -> None:
+        self.source, self.day, self.recheck_at, self.cutoff = source, day, recheck_at, cutoff
+        super().__init__(f"no {source} file for {day} yet: waiting until {cutoff} (next check {recheck_at})")
+
+
 class StoreConfigError(KawalError):
     """Kawal's store URL/connection is unusable."""

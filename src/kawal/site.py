@@ -33,7 +33,9 @@ from kawal.sources import SOURCES
 SITE_FILE = "site.yaml"
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 DEFAULT_HISTORY_STARTS = date(2026, 1, 1)
-FIELDS = ("name", "timezone", "sources", "history_starts", "opt_in_kpis")
+FIELDS = ("name", "timezone", "sources", "history_starts", "opt_in_kpis", "export_cutoff")
+#: until when (site time, the day after the business day) a missing export is waited for (issue #19)
+DEFAULT_EXPORT_CUTOFF = time(6, 0)
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,20 @@ class Site:
     sources: tuple[str, ...] = tuple(SOURCES)
     history_starts: date = DEFAULT_HISTORY_STARTS
     opt_in_kpis: tuple[str, ...] = ()
+    #: per source (or ``default``): the time of the day after the business day until which a missing
+    #: export is waited for before it is a data incident
+    export_cutoff: tuple[tuple[str, time], ...] = (("default", DEFAULT_EXPORT_CUTOFF),)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def export_cutoff_for(self, source: str, day: date) -> datetime:
+        """When ``source``'s export of business day ``day`` is given up on: the day after, at its
+        cut-off, in the site's zone (the daily run starts at 01:00 and re-checks until then)."""
+        cutoffs = dict(self.export_cutoff)
+        at = cutoffs.get(source, cutoffs.get("default", DEFAULT_EXPORT_CUTOFF))
+        return datetime.combine(day + timedelta(days=1), at, tzinfo=ZoneInfo(self.timezone))
 
     def uses(self, source: str) -> bool:
         return source in self.sources
@@ -132,4 +144,29 @@ def _parse(path: Path) -> Site:
         sources=tuple(s for s in SOURCES if s in sources),  # the catalogue's order
         history_starts=starts,
         opt_in_kpis=tuple(opt_in),
+        export_cutoff=_export_cutoff(data.get("export_cutoff"), sources, bad),
     )
+
+
+def _export_cutoff(raw: object, sources: list[str], bad) -> tuple[tuple[str, time], ...]:  # type: ignore[no-untyped-def]
+    if raw is None:
+        return (("default", DEFAULT_EXPORT_CUTOFF),)
+    if not isinstance(raw, dict) or not raw:
+        raise bad("export_cutoff", "must map 'default' or a source to a time HH:MM (e.g. default: \"06:00\")")
+    out = []
+    for key, value in raw.items():
+        if key != "default" and key not in sources:
+            raise bad("export_cutoff", f"{key!r} is neither 'default' nor a source of this site")
+        text = value if isinstance(value, str) else None
+        try:
+            if text is None or len(text) != 5:
+                raise ValueError
+            at = time.fromisoformat(text)
+        except ValueError:
+            raise bad(f"export_cutoff.{key}", "must be a time HH:MM between 00:00 and 23:59, quoted") from None
+        if at < time(1, 0):
+            raise bad(f"export_cutoff.{key}", "is before the daily run starts (01:00): nothing would be waited for")
+        out.append((str(key), at))
+    if "default" not in dict(out):
+        out.append(("default", DEFAULT_EXPORT_CUTOFF))
+    return tuple(out)

@@ -262,3 +262,51 @@ def test_a_backfilled_day_that_fails_records_its_failed_run_mail_as_held(daily_d
     rows = _query(url, "SELECT state, to_addrs FROM notification WHERE kind = 'run_failed'")
     assert [(r.state, r.to_addrs) for r in rows] == [("held", "Tono Wijaya <tono.wijaya@kawal-demo.example>")]
     assert [m for m in mail_sink.messages() if "Run gagal" in m["Subject"]] == []  # kawal backfill names the day
+
+
+def test_a_late_export_is_waited_for_and_loads_when_it_lands(daily_dag, run_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """#19: at 02:00 WIB the day's interactions export is not in; before its cut-off (06:00, site.yaml)
+    the ingest task is rescheduled, not failed; the export lands meanwhile and the run succeeds."""
+    import shutil
+    import threading
+
+    from airflow.models.taskreschedule import TaskReschedule
+    from airflow.utils.session import create_session
+
+    import kawal.pipeline.lateness as lateness
+
+    landing, url = run_env
+    write_demo_month(DAY.replace(day=1), landing, seed=14, calls_per_day=100)
+    path = day_file(landing, "interactions", DAY)
+    held_back = landing.parent / "outbox-of-the-acd" / path.name
+    held_back.parent.mkdir()
+    shutil.move(path, held_back)
+    monkeypatch.setenv("KAWAL_NOW", "2026-03-17T02:00:00+07:00")  # after the 01:00 run started, before 06:00
+    monkeypatch.setenv("KAWAL_EXPORT_RECHECK_S", "1")
+    checks: list[str] = []
+    real_wait = lateness.wait_for_export
+
+    def wait_and_let_it_land(source, day, **kw):  # type: ignore[no-untyped-def]
+        checks.append(source)
+        try:
+            real_wait(source, day, **kw)  # the real decision: before the cut-off, it raises ExportAwaited
+        finally:
+            # the ACD's transfer finishes half a second after the first check (write, then rename)
+            threading.Timer(0.5, shutil.move, (held_back, path)).start()
+
+    monkeypatch.setattr(lateness, "wait_for_export", wait_and_let_it_land)
+    run = daily_dag.test(logical_date=daily_run_logical_date(DAY))
+
+    assert str(run.state) == "success", _task_states(run)
+    assert checks == ["interactions"]  # looked for once while missing, found at the re-check
+    with create_session() as session:
+        waits = session.query(TaskReschedule).join(TaskReschedule.task_instance).filter_by(
+            dag_id="kawal_daily_kpis", run_id=run.run_id, task_id="ingest_interactions"
+        ).count()  # fmt: skip
+    assert waits == 1
+    tickets = _query(url, "SELECT kind, subject FROM defect_ticket WHERE kind = 'data_incident'")
+    assert tickets == []  # waited for, never a data incident
+    assert (
+        _query(url, "SELECT count(*) FROM ingestion_batch WHERE source = 'interactions' AND state = 'loaded'")[0][0]
+        == 1
+    )

@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kawal.errors import SourceFileError
+from kawal.errors import NotDelivered, SourceFileError
 from kawal.ingest.mapping import active_mapping, apply_mapping, load_mapping, read_export, read_mapped
 from kawal.paths import ConfinementError, confined, special_kind
 from kawal.settings import mappings_dir
@@ -158,7 +158,7 @@ def unmatched_line(unmatched: Path, path: Path) -> str:
     return f"{unmatched} matches no delivery pattern of its folder; it is not read"
 
 
-def _not_delivered(path: Path, what: str) -> SourceFileError:
+def _not_delivered(path: Path, what: str) -> NotDelivered:
     """Not delivered — naming the day's file in flight when there is one (the transfer has not
     finished, or died: its rows are not read either way), and a file named after the day that no
     pattern reads (a corrected export saved under another name)."""
@@ -170,7 +170,7 @@ def _not_delivered(path: Path, what: str) -> SourceFileError:
         notes.append(f"{', '.join(flying)} is still in flight: a delivery is read once renamed to its own name")
     if astray:
         notes.append(f"{', '.join(astray)} matches no delivery pattern: a delivery is read under its own name")
-    return SourceFileError(path, f"{what} ({'; '.join(notes)})" if notes else what)
+    return NotDelivered(path, f"{what} ({'; '.join(notes)})" if notes else what)
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:
