@@ -101,3 +101,39 @@ def kawal_daily_kpis() -> None:
 
 
 kawal_daily_kpis()
+
+DEADLINE_DOC = """
+### Kawal · pagi · run harian selesai tepat waktu
+
+**What**: every day at `daily_run_due_by` site time (kpi_rules/site.yaml, 08:00 by default), checks that
+the daily run finished the day before's every source (loaded, quarantined, or recorded as a data
+incident); if not, mails data engineering once, naming the sources (`daily-late:YYYY-MM-DD`).
+
+**Owner**: data engineering (`kawal-data-engineering`).
+
+**Triage**: the mail names the sources: look at that day's `kawal_daily_kpis` run (a task still
+running, up for reschedule waiting for its export, queued behind a stopped worker), finish or re-run it.
+"""
+
+
+@dag(
+    dag_id="kawal_daily_deadline",
+    schedule=CronTriggerTimetable(
+        f"{SITE.daily_run_due_by.minute} {SITE.daily_run_due_by.hour} * * *", timezone=SITE.timezone
+    ),
+    start_date=SITE.daily_dag_start,
+    catchup=False,
+    default_args={
+        "owner": "kawal-data-engineering",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "on_failure_callback": tell_data_engineering,
+    },
+    tags=["kawal", "daily", "deadline"],
+    doc_md=DEADLINE_DOC,
+)
+def kawal_daily_deadline() -> None:
+    KawalStep(step="check_daily_finished")
+
+
+kawal_daily_deadline()

@@ -33,7 +33,9 @@ from kawal.sources import SOURCES
 SITE_FILE = "site.yaml"
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 DEFAULT_HISTORY_STARTS = date(2026, 1, 1)
-FIELDS = ("name", "timezone", "sources", "history_starts", "opt_in_kpis", "export_cutoff")
+FIELDS = ("name", "timezone", "sources", "history_starts", "opt_in_kpis", "export_cutoff", "daily_run_due_by")
+#: by when (site time, the day after the business day) the daily run must have finished (issue #19)
+DEFAULT_DAILY_RUN_DUE_BY = time(8, 0)
 #: until when (site time, the day after the business day) a missing export is waited for (issue #19)
 DEFAULT_EXPORT_CUTOFF = time(6, 0)
 
@@ -48,6 +50,8 @@ class Site:
     #: per source (or ``default``): the time of the day after the business day until which a missing
     #: export is waited for before it is a data incident
     export_cutoff: tuple[tuple[str, time], ...] = (("default", DEFAULT_EXPORT_CUTOFF),)
+    #: the daily run not finished by then (the day after the business day, site time) tells data engineering
+    daily_run_due_by: time = DEFAULT_DAILY_RUN_DUE_BY
 
     @property
     def tz(self) -> ZoneInfo:
@@ -144,8 +148,25 @@ def _parse(path: Path) -> Site:
         sources=tuple(s for s in SOURCES if s in sources),  # the catalogue's order
         history_starts=starts,
         opt_in_kpis=tuple(opt_in),
-        export_cutoff=_export_cutoff(data.get("export_cutoff"), sources, bad),
+        export_cutoff=(cutoffs := _export_cutoff(data.get("export_cutoff"), sources, bad)),
+        daily_run_due_by=_due_by(data.get("daily_run_due_by"), cutoffs, bad),
     )
+
+
+def _due_by(raw: object, cutoffs: tuple[tuple[str, time], ...], bad) -> time:  # type: ignore[no-untyped-def]
+    if raw is None:
+        at = DEFAULT_DAILY_RUN_DUE_BY
+    else:
+        try:
+            if not isinstance(raw, str) or len(raw) != 5:
+                raise ValueError
+            at = time.fromisoformat(raw)
+        except ValueError:
+            raise bad("daily_run_due_by", 'must be a time HH:MM, quoted (e.g. "08:00")') from None
+    latest = max(t for _, t in cutoffs)
+    if at <= latest:
+        raise bad("daily_run_due_by", f"{at:%H:%M} is not after the latest export cut-off ({latest:%H:%M})")
+    return at
 
 
 def _export_cutoff(raw: object, sources: list[str], bad) -> tuple[tuple[str, time], ...]:  # type: ignore[no-untyped-def]

@@ -30,8 +30,8 @@ def test_the_shipped_site_waits_until_six_the_next_morning() -> None:
 
 
 def test_a_source_can_have_its_own_cut_off(tmp_path: Path) -> None:
-    site = load_site(_site(tmp_path, 'export_cutoff:\n  default: "05:00"\n  agent_days: "09:30"'))
-    assert site.export_cutoff_for("agent_days", DAY) == datetime(2026, 3, 17, 9, 30, tzinfo=WIB)
+    site = load_site(_site(tmp_path, 'export_cutoff:\n  default: "05:00"\n  agent_days: "07:30"'))
+    assert site.export_cutoff_for("agent_days", DAY) == datetime(2026, 3, 17, 7, 30, tzinfo=WIB)
     assert site.export_cutoff_for("interactions", DAY) == datetime(2026, 3, 17, 5, tzinfo=WIB)
 
 
@@ -56,3 +56,11 @@ def test_before_the_cut_off_the_export_is_awaited_after_it_it_is_missing() -> No
         wait_for_export("interactions", DAY, now=datetime(2026, 3, 17, 5, 59, tzinfo=WIB))
     assert waiting.value.cutoff == datetime(2026, 3, 17, 6, tzinfo=WIB)
     assert wait_for_export("interactions", DAY, now=datetime(2026, 3, 17, 6, 0, tzinfo=WIB)) is None
+
+
+def test_the_daily_run_must_be_due_after_every_cut_off(tmp_path: Path) -> None:
+    site = load_site(_site(tmp_path, 'export_cutoff:\n  default: "06:00"'))
+    assert site.daily_run_due_by.strftime("%H:%M") == "08:00"
+    late = 'export_cutoff:\n  default: "06:00"\n  agent_days: "09:30"'
+    with pytest.raises(KawalError, match="field daily_run_due_by: 08:00 is not after the latest export cut-off"):
+        load_site(_site(tmp_path, late))

@@ -9,7 +9,7 @@ only when a task runs, but tests import it to check the DAGs' wiring.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 # --- kawal_daily_kpis ---------------------------------------------------------------------------
@@ -79,6 +79,14 @@ def send_monthly_report(completeness: dict, logical_date: datetime) -> dict:
     from kawal.pipeline.monthly import send_report_for_run
 
     return send_report_for_run(logical_date)
+
+
+def check_daily_finished(logical_date: datetime) -> dict:
+    """``kawal_daily_deadline`` (the morning after): the day's sources the daily run has not finished."""
+    from kawal.pipeline.lateness import alert_if_daily_unfinished
+    from kawal.settings import site_tz
+
+    return alert_if_daily_unfinished(logical_date.astimezone(site_tz()).date() - timedelta(days=1))
 
 
 def check_report_delivered(logical_date: datetime) -> dict:
