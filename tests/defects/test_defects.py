@@ -418,3 +418,22 @@ def test_a_message_that_can_never_be_built_is_refused_for_good_not_retried_forev
     assert [m["Subject"] for m in mail_sink.messages()] == ["ok"]
     assert count(engine, Notification, Notification.state == "failed") == 1
     assert send_notifications(store_url=store_url) == {"sent": 0, "refused_for_good": []}  # not retried
+
+
+def test_a_ticket_that_gets_worse_tells_its_pic_once_per_level(store_url: str) -> None:
+    """#18: a severity raised from minor to critical used to tell no one."""
+    engine = engine_for(store_url)
+    # by hand against SCR's target 95 and procedure.yaml: 94 is 1,1 % short (minor), 80 is 15,8 % (critical)
+    open_for(engine, [scr_day(date(2026, 10, 13), 94.0, "breach")], date(2026, 10, 14))
+    for _ in range(2):  # a re-run of the day tells nobody again
+        open_for(engine, [scr_day(date(2026, 10, 14), 80.0, "breach")], date(2026, 10, 15))
+    open_for(engine, [scr_day(date(2026, 10, 15), 70.0, "breach")], date(2026, 10, 16))  # critical already
+    with session_scope(engine) as s:
+        ticket = s.scalars(select(DefectTicket)).one()
+        mails = s.scalars(select(Notification).order_by(Notification.id)).all()
+        assert ticket.severity == "critical"
+        assert [m.kind for m in mails] == ["defect_opened", "severity_raised"]
+        raised = mails[1]
+        assert raised.subject.startswith(f"[Kawal] #{ticket.id} Success Call Ratio: severity naik minor → kritis")
+        assert "budi.santoso@kawal-demo.example" in raised.to_addrs
+        assert "rina.wulandari@kawal-demo.example" in raised.cc_addrs  # the Accountable, for a critical ticket

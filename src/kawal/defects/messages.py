@@ -134,6 +134,42 @@ def defect_opened(session: Session, register: Register, t: DefectTicket, kpi: Kp
     )
 
 
+def severity_raised(
+    session: Session, register: Register, t: DefectTicket, kpi: Kpi, row: KpiValueRow, was: str
+) -> None:
+    """A ticket whose severity rises (a wider gap, more occurrences) is told, once per level (#18)."""
+    now = SEVERITY_LABEL_ID[t.severity]
+    enqueue(
+        session,
+        register,
+        key=f"severity-raised:{t.id}:{t.severity}",
+        kind="severity_raised",
+        ticket_id=t.id,
+        to=[kpi.pic],
+        cc=[register.people.accountable] if t.severity == "critical" or t.external else [],
+        mail=Mail(
+            subject=f"[Kawal] #{t.id} {_short(kpi)}: severity naik {SEVERITY_LABEL_ID[was]} → {now} "
+            f"({_value(kpi, row.value)} vs target {_target(kpi, row.target)}, {row.period_start.isoformat()})",
+            headline=f"Tiket #{t.id} ({_short(kpi)}) sekarang {now}: {_value(kpi, row.value)}, "
+            f"target {_target(kpi, row.target)}",
+            tone="breach",
+            greeting=f"Yth. {register.people.describe(kpi.pic)},",
+            intro=(
+                f"KPI yang Anda kawal kembali tidak mencapai target; severity tiket #{t.id} naik dari "
+                f"{SEVERITY_LABEL_ID[was]} menjadi {now} (selisih terhadap target atau jumlah kejadian, "
+                "kpi_rules/procedure.yaml)."
+            ),
+            facts=_facts(register, t, kpi, row),
+            recent=_recent(session, kpi, row.scope, row.period_start),
+            recent_title="6 bulan terakhir" if kpi.period.value == "monthly" else "7 hari terakhir",
+            expected=f"Analisis dan rekomendasi tetap paling lambat {_date(t.analysis_due)} (§5.3.1).",
+            how_to_act=[f"kawal defects show {t.id}"],
+            link=_link(register, t),
+            link_label=f"Buka tiket #{t.id}",
+        ),
+    )
+
+
 def defect_reopened(session: Session, register: Register, t: DefectTicket, kpi: Kpi, row: KpiValueRow) -> None:
     enqueue(
         session,

@@ -162,9 +162,12 @@ def open_or_update_defects(session: Session, register: Register, rows: list[KpiV
         session.flush()
         severity = severity_for(register, kpi, row.value, row.target, occurrence_count(session, t.id))
         if SEVERITIES.index(severity) > SEVERITIES.index(t.severity):
-            if not opened:
-                record(session, t, "severity_raised", "kawal", details={"from": t.severity, "to": severity})
+            raised_from = t.severity
             t.severity = severity
+            if not opened:
+                record(session, t, "severity_raised", "kawal", details={"from": raised_from, "to": severity})
+                # #18: a ticket that gets worse tells its PIC (and the Accountable when critical), once per level
+                messages.severity_raised(session, register, t, kpi, row, raised_from)
         if opened:
             messages.defect_opened(session, register, t, kpi, row)
         elif t.state == State.monitoring.value and t.monitoring_since and row.period_start >= t.monitoring_since:
