@@ -248,11 +248,15 @@ def test_missing_analysis_escalates_after_two_working_days_skipping_nyepi(store_
             escalate(s, REGISTER, as_of=date(2026, 3, 21))
     with session_scope(engine) as s:
         (n,) = s.scalars(select(Notification).where(Notification.kind == "escalation")).all()
-        assert n.to_addrs.startswith("Rina Wulandari") and "budi.santoso" in n.cc_addrs
+        assert n.to_addrs.startswith("Budi Santoso") and not n.cc_addrs  # the PIC is reminded
         assert "20 Maret 2026" in n.body_text
+        # the Accountable reads it in the day's one digest (#18), not as a copy of each escalation
+        (digest,) = s.scalars(select(Notification).where(Notification.kind == "escalation_digest")).all()
+        assert digest.to_addrs.startswith("Rina Wulandari") and f"#{n.ticket_id} Success Call Ratio" in digest.body_text
+        assert "analisis PIC lewat tenggat 2026-03-20" in digest.body_text
 
 
-def test_overdue_recovery_action_tells_owner_and_accountable_once(store_url: str) -> None:
+def test_overdue_recovery_action_tells_its_owner_once_and_the_accountable_in_one_digest(store_url: str) -> None:
     engine = engine_for(store_url)
     open_for(engine, [scr_day(date(2026, 10, 13), 86.6, "breach")], date(2026, 10, 14))
     with session_scope(engine) as s:
@@ -266,7 +270,12 @@ def test_overdue_recovery_action_tells_owner_and_accountable_once(store_url: str
         overdue = s.scalars(select(Notification).where(Notification.kind == "action_overdue")).all()
     # two actions (curative to tl_voice, preventive to pic_wfm), each told once, from the 21st
     assert sorted(n.to_addrs.split(" <")[0] for n in overdue) == ["Dedi Kurniawan", "Fajar Nugroho"]
-    assert all("rina.wulandari" in n.cc_addrs for n in overdue)
+    assert not any(n.cc_addrs for n in overdue)
+    # the Accountable: one digest, of the 21st, naming both actions (#18); the 22nd adds nothing
+    with session_scope(engine) as s:
+        (digest,) = s.scalars(select(Notification).where(Notification.kind == "escalation_digest")).all()
+    assert digest.subject == "[Kawal] Ringkasan eskalasi 2026-10-21: 2 tiket"
+    assert "rina.wulandari" in digest.to_addrs and digest.body_text.count("lewat tenggat 2026-10-20") == 2
 
 
 def test_repeat_rule_flags_a_kpi_for_the_monthly_review(store_url: str) -> None:

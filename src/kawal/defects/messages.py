@@ -285,14 +285,15 @@ def analysis_overdue(session: Session, register: Register, t: DefectTicket, as_o
         key=f"escalation-analysis:{t.id}:{t.notified_on.isoformat()}",
         kind="escalation",
         ticket_id=t.id,
-        to=[accountable],
-        cc=[kpi.pic],
+        # the PIC is reminded; the Accountable reads every escalation of the day in one digest (#18)
+        to=[kpi.pic],
+        cc=[],
         mail=Mail(
             subject=f"[Kawal] Eskalasi #{t.id} {_short(kpi)} ({SEVERITY_LABEL_ID[t.severity]}): analisis lewat "
             f"tenggat {t.analysis_due.isoformat()}",
             headline=f"Tiket #{t.id} ({_short(kpi)}) belum dianalisis: tenggat {_date(t.analysis_due)} terlewati",
             tone="at_risk",
-            greeting=f"Yth. {register.people.describe(accountable)},",
+            greeting=f"Yth. {register.people.describe(kpi.pic)},",
             intro=(
                 f"Analisis tiket #{t.id} seharusnya disampaikan paling lambat {_date(t.analysis_due)} "
                 f"({register.procedure.defects.analysis_due_working_days} hari kerja, tanpa hari libur nasional)."
@@ -303,7 +304,10 @@ def analysis_overdue(session: Session, register: Register, t: DefectTicket, as_o
                 ("PIC", register.people.describe(kpi.pic)),
                 ("Dibuka", _date(t.notified_on)),
             ],
-            expected="Mohon tindak lanjuti dengan PIC agar analisis dan rekomendasi segera disampaikan.",
+            expected=(
+                f"Sampaikan analisis dan rekomendasi segera: tiket ini masuk ringkasan eskalasi harian "
+                f"{register.people.describe(accountable)}."
+            ),
             how_to_act=[f"kawal defects show {t.id}"],
             link=_link(register, t),
             link_label=f"Buka tiket #{t.id}",
@@ -319,7 +323,7 @@ def action_overdue(session: Session, register: Register, t: DefectTicket, action
         kind="action_overdue",
         ticket_id=t.id,
         to=[action.owner],
-        cc=[register.people.accountable],
+        cc=[],  # the Accountable reads it in the day's escalation digest (#18)
         mail=Mail(
             subject=f"[Kawal] Tindakan recovery plan #{action.id} (tiket #{t.id}) melewati tenggat",
             greeting=f"Yth. {register.people.describe(action.owner)},",
@@ -421,5 +425,39 @@ def data_incident(session: Session, register: Register, t: DefectTicket, source:
             ],
             link=_link(register, t),
             link_label=f"Buka tiket #{t.id}",
+        ),
+    )
+
+
+def escalation_digest(session: Session, register: Register, as_of: date, items: list[tuple[DefectTicket, str]]) -> bool:
+    """One mail a day to the Accountable with every escalation queued that day (#18: 12 separate mails
+    in a month before), instead of a copy of each; keyed by the day and the tickets it lists, so a re-run
+    adds nothing and a later run the same day lists only what it newly escalated."""
+    if not items:
+        return False
+    accountable = register.people.accountable
+    ids = "-".join(str(t.id) for t, _ in items)
+    return enqueue(
+        session,
+        register,
+        key=f"escalation-digest:{as_of.isoformat()}:{ids}",
+        kind="escalation_digest",
+        ticket_id=None,
+        to=[accountable],
+        cc=[],
+        mail=Mail(
+            subject=f"[Kawal] Ringkasan eskalasi {as_of.isoformat()}: {len(items)} tiket",
+            headline=f"{len(items)} tiket perlu perhatian Anda hari ini ({_date(as_of)})",
+            tone="at_risk",
+            greeting=f"Yth. {register.people.describe(accountable)},",
+            intro="Tiket berikut melewati tenggatnya (analisis PIC, atau tindakan recovery plan):",
+            facts=[
+                (f"#{t.id} {_short(register.kpi(t.subject)) if register.has_kpi(t.subject) else t.subject}", why)
+                for t, why in items
+            ],
+            expected="Tindak lanjuti dengan PIC atau pemilik tindakan; buka tiket untuk rinciannya.",
+            how_to_act=["kawal defects list"],
+            link=(base.rstrip("/") + "/defects") if (base := register.procedure.notifications.ui_base_url) else None,
+            link_label="Buka daftar tiket",
         ),
     )
