@@ -51,6 +51,7 @@ from airflow.sdk import CronTriggerTimetable, Param, dag
 
 from kawal.airflow_step import (
     KawalStep,
+    produces,
     tell_data_engineering,
 )  # light: the SDK only (its docstring says why not @task)
 from kawal.site import load_site  # light: PyYAML only
@@ -83,9 +84,18 @@ SOURCES = SITE.sources
 def kawal_daily_kpis() -> None:
     ingested, computed = [], []
     for source in SOURCES:
-        ingest = KawalStep(task_id=f"ingest_{source}", step="ingest", args={"source": source})
+        ingest = KawalStep(
+            task_id=f"ingest_{source}",
+            step="ingest",
+            args={"source": source},
+            outlets=produces(f"store/ingestion_batch/{source}", f"home/staged/{source}"),
+        )
         compute = KawalStep(
-            task_id=f"compute_{source}", step="compute", args={"source": source}, pull={"batch_id": ingest.task_id}
+            task_id=f"compute_{source}",
+            step="compute",
+            args={"source": source},
+            pull={"batch_id": ingest.task_id},
+            outlets=produces(f"store/kpi_value/{source}"),
         )
         ingest >> compute
         ingested.append(ingest)
@@ -93,11 +103,15 @@ def kawal_daily_kpis() -> None:
     # The run's verdict: fails (and so fails the run) unless every source was computed.
     computed >> KawalStep(step="confirm_sources_loaded", pull={"results": [t.task_id for t in computed]})
     # all_done: the evidence of a quarantined delivery matters most.
-    ingested >> KawalStep(step="build_data_docs", trigger_rule="all_done")
+    ingested >> KawalStep(step="build_data_docs", trigger_rule="all_done", outlets=produces("home/gx-docs"))
     # all_done: breaches of the sources that did load count even if another failed, and data
     # incidents of the failed sources must be delivered too.
-    open_defects = KawalStep(step="open_defects", trigger_rule="all_done")
-    computed >> open_defects >> KawalStep(step="send_notifications", trigger_rule="all_done")
+    open_defects = KawalStep(step="open_defects", trigger_rule="all_done", outlets=produces("store/defect_ticket"))
+    (
+        computed
+        >> open_defects
+        >> KawalStep(step="send_notifications", trigger_rule="all_done", outlets=produces("store/notification"))
+    )
 
 
 kawal_daily_kpis()

@@ -28,6 +28,7 @@ from airflow.sdk import CronTriggerTimetable, dag
 
 from kawal.airflow_step import (
     KawalStep,
+    produces,
     tell_data_engineering,
 )  # light: the SDK only (its docstring says why not @task)
 from kawal.site import load_site  # light: PyYAML only
@@ -64,7 +65,11 @@ emails the Accountable and data engineering once (`report-late:YYYY-MM`).
 )
 def kawal_monthly_report() -> None:
     completeness = KawalStep(step="assess_completeness")
-    completeness >> KawalStep(step="send_monthly_report", pull={"completeness": completeness.task_id})
+    completeness >> KawalStep(
+        step="send_monthly_report",
+        pull={"completeness": completeness.task_id},
+        outlets=produces("store/report_delivery", "home/reports"),
+    )
 
 
 @dag(

@@ -33,6 +33,7 @@ from airflow.sdk import CronTriggerTimetable, Param, dag
 
 from kawal.airflow_step import (
     KawalStep,
+    produces,
     tell_data_engineering,
 )  # light: the SDK only (its docstring says why not @task)
 from kawal.site import load_site  # light: PyYAML only
@@ -58,7 +59,9 @@ SITE = load_site()  # kpi_rules/site.yaml: the business day's zone, the start of
 )
 def kawal_retention() -> None:
     expired = KawalStep(step="list_expired_records")
-    expired >> KawalStep(step="dispose_expired_records", pull={"expired": expired.task_id})
+    expired >> KawalStep(
+        step="dispose_expired_records", pull={"expired": expired.task_id}, outlets=produces("store/disposal_log")
+    )
 
 
 kawal_retention()

@@ -16,7 +16,7 @@ import inspect
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk import BaseOperator
+from airflow.sdk import Asset, BaseOperator
 
 #: What a step function may ask for by naming a parameter: taken from the task's context.
 CONTEXT_ARGS = ("logical_date", "params")
@@ -62,6 +62,13 @@ class KawalStep(BaseOperator):
         kwargs.update({name: context[name] for name in CONTEXT_ARGS if name in wanted})
         with fail_fast_on_user_error():
             return function(**kwargs)
+
+
+def produces(*records: str) -> list[Asset]:
+    """The Assets a task writes (its ``outlets``), so lineage tools and Airflow's asset views see what
+    each step produces (issue #19): ``kawal://store/<table>[/<source>]`` for Kawal's store,
+    ``kawal://home/<folder>[/<source>]`` for files under ``$KAWAL_HOME``."""
+    return [Asset(name="kawal." + r.replace("/", "."), uri=f"kawal://{r}") for r in records]
 
 
 def tell_data_engineering(context: Any) -> None:

@@ -108,6 +108,32 @@ def test_every_dag_has_owner_tags_retries_and_docs(dag_bag) -> None:  # type: ig
             assert task.retries >= 2, f"{dag_id}.{task.task_id} retries={task.retries}"
 
 
+def test_every_task_that_writes_a_record_declares_it_as_an_asset_and_fails_loudly(dag_bag) -> None:  # type: ignore[no-untyped-def]
+    """#19: lineage tools see what each task produces (its outlets), and every task of every DAG tells
+    data engineering when it fails for good (kawal.pipeline.failures)."""
+    from kawal.airflow_step import tell_data_engineering
+
+    daily = dag_bag.dags["kawal_daily_kpis"]
+    outlets = {t.task_id: sorted(a.uri for a in t.outlets) for t in daily.tasks}
+    assert outlets["ingest_interactions"] == [
+        "kawal://home/staged/interactions",
+        "kawal://store/ingestion_batch/interactions",
+    ]
+    assert outlets["compute_interactions"] == ["kawal://store/kpi_value/interactions"]
+    assert outlets["open_defects"] == ["kawal://store/defect_ticket"]
+    monthly = dag_bag.dags["kawal_monthly_report"]
+    assert [a.uri for a in monthly.get_task("send_monthly_report").outlets] == [
+        "kawal://store/report_delivery",
+        "kawal://home/reports",
+    ]
+    for dag_id, dag in dag_bag.dags.items():
+        for task in dag.tasks:
+            callbacks = (
+                task.on_failure_callback if isinstance(task.on_failure_callback, list) else [task.on_failure_callback]
+            )
+            assert tell_data_engineering in callbacks, f"{dag_id}.{task.task_id}"
+
+
 def test_dag_sources_are_the_sites() -> None:
     """The daily DAG has a branch for each source of kpi_rules/site.yaml (the demo site: all of the
     catalogue), in the catalogue's order."""
