@@ -15,6 +15,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -167,6 +168,11 @@ def test_a_planted_failure_mails_data_engineering_once(stack_run: StackRun) -> N
     assert stack_run.failing_state == "failed", _failed_tasks(stack_run, MONTHLY, stack_run.failing_run)
     people = yaml.safe_load((REPO / "kpi_rules" / "people.yaml").read_text())
     email = {p["id"]: p["email"] for p in people["people"]}
+    # Airflow's task runner reports the task failed, then runs its failure callback: the run can read
+    # "failed" a moment before the callback's mail is through. Wait for the mail (bounded), then count.
+    deadline = time.monotonic() + 120
+    while not any("Run gagal" in m["Subject"] for m in stack_run.sink.messages()) and time.monotonic() < deadline:
+        time.sleep(1)
     failed = [m for m in stack_run.sink.messages() if "Run gagal" in m["Subject"]]
     assert len(failed) == 1, [m["Subject"] for m in stack_run.sink.messages()]
     subject = " ".join(failed[0]["Subject"].split())
