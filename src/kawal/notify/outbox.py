@@ -269,6 +269,21 @@ class DeliveryReport:
     refused: list[str] = field(default_factory=list)  # permanent: state 'failed', never sent
 
 
+def mail_data_engineering(
+    engine: Engine, register: Register, *, key: str, kind: str, mail: Mail, hold: bool = False
+) -> bool:
+    """Queue one mail (once per ``key``) to data engineering and deliver it now; recorded ``held``,
+    never sent, when ``hold`` (a backfilled day). The failed-run and late-run alerts (#19)."""
+    with session_scope(engine) as session:
+        to = list(register.people.data_engineering)
+        queued = enqueue(session, register, key=key, kind=kind, ticket_id=None, to=to, cc=[], mail=mail)
+        if queued and hold:
+            session.execute(update(Notification).where(Notification.dedup_key == key).values(state="held"))
+    if queued and not hold:
+        deliver_pending(engine, register)
+    return queued
+
+
 def deliver_pending(engine: Engine, register: Register, *, conn_id: str | None = None) -> DeliveryReport:
     """Send every pending notification once; failures stay pending for the next delivery."""
     settings = register.procedure.notifications

@@ -55,15 +55,11 @@ def run_failed(
     try_number: int | None = None,
     backfill: bool = False,
     store_url: str | None = None,
-    deliver: bool = True,
 ) -> bool:
     """Queue (once per run) and try to deliver the failed-run mail; True if this call queued it."""
-    from sqlalchemy import update
-
-    from kawal.notify.outbox import Mail, deliver_pending, enqueue
+    from kawal.notify.outbox import Mail, mail_data_engineering
     from kawal.register import load_register
-    from kawal.store import engine_for, session_scope
-    from kawal.store.models import Notification
+    from kawal.store import engine_for
 
     register = load_register()
     engine = engine_for(store_url)
@@ -73,43 +69,35 @@ def run_failed(
     # per DAG and logical date, not per run id: a day re-run (dag.test, kawal backfill, a cleared task)
     # that fails again is the same failure, told once (idempotent like every other mail)
     key = f"run-failed:{dag_id}:{logical_date.isoformat() if logical_date else run_id}"
-    with session_scope(engine) as session:
-        queued = enqueue(
-            session,
-            register,
-            key=key,
-            kind="run_failed",
-            ticket_id=None,
-            to=list(register.people.data_engineering),
-            cc=[],
-            mail=Mail(
-                subject=f"[Kawal] Run gagal: {dag_id} {shown_day}, task {task_id}",
-                headline=f"{dag_id} untuk {shown_day} gagal di task {task_id}",
-                tone="breach",
-                greeting="Yth. tim data engineering,",
-                intro=(
-                    f"Run {run_id} dari DAG {dag_id} gagal. Task pertama yang gagal: {task_id}"
-                    + (f" (percobaan ke-{try_number})." if try_number else ".")
-                ),
-                facts=[
-                    ("DAG", dag_id),
-                    ("Hari data", shown_day),
-                    ("Task", task_id),
-                    ("Galat (baris pertama)", line),
-                ],
-                expected=(
-                    "Baca log task di Airflow. Masalah data (ekspor hilang atau rusak) juga tercatat sebagai "
-                    "insiden data dengan nama berkasnya; setelah diperbaiki, jalankan ulang task tersebut: "
-                    "menjalankan ulang satu hari selalu aman."
-                ),
-                how_to_act=[f"airflow tasks clear {dag_id} -t '^{task_id}$' --downstream --yes"],
+    return mail_data_engineering(
+        engine,
+        register,
+        key=key,
+        kind="run_failed",
+        hold=backfill,
+        mail=Mail(
+            subject=f"[Kawal] Run gagal: {dag_id} {shown_day}, task {task_id}",
+            headline=f"{dag_id} untuk {shown_day} gagal di task {task_id}",
+            tone="breach",
+            greeting="Yth. tim data engineering,",
+            intro=(
+                f"Run {run_id} dari DAG {dag_id} gagal. Task pertama yang gagal: {task_id}"
+                + (f" (percobaan ke-{try_number})." if try_number else ".")
             ),
-        )
-        if queued and backfill:
-            session.execute(update(Notification).where(Notification.dedup_key == key).values(state="held"))
-    if queued and deliver and not backfill:
-        deliver_pending(engine, register)
-    return queued
+            facts=[
+                ("DAG", dag_id),
+                ("Hari data", shown_day),
+                ("Task", task_id),
+                ("Galat (baris pertama)", line),
+            ],
+            expected=(
+                "Baca log task di Airflow. Masalah data (ekspor hilang atau rusak) juga tercatat sebagai "
+                "insiden data dengan nama berkasnya; setelah diperbaiki, jalankan ulang task tersebut: "
+                "menjalankan ulang satu hari selalu aman."
+            ),
+            how_to_act=[f"airflow tasks clear {dag_id} -t '^{task_id}$' --downstream --yes"],
+        ),
+    )
 
 
 def on_task_failure(context: dict) -> None:

@@ -76,10 +76,10 @@ def unfinished_sources(day: date, *, store_url: str | None = None) -> list[str]:
 
 def alert_if_daily_unfinished(day: date, *, store_url: str | None = None) -> dict:
     """Tell data engineering (once per day) which sources of ``day`` the daily run has not finished."""
-    from kawal.notify.outbox import Mail, deliver_pending, enqueue
+    from kawal.notify.outbox import Mail, mail_data_engineering
     from kawal.register import load_register
     from kawal.site import load_site
-    from kawal.store import engine_for, session_scope
+    from kawal.store import engine_for
 
     late = unfinished_sources(day, store_url=store_url)
     if not late:
@@ -87,32 +87,26 @@ def alert_if_daily_unfinished(day: date, *, store_url: str | None = None) -> dic
     register = load_register()
     due = load_site().daily_run_due_by
     engine = engine_for(store_url)
-    with session_scope(engine) as session:
-        queued = enqueue(
-            session,
-            register,
-            key=f"daily-late:{day.isoformat()}",
-            kind="daily_late",
-            ticket_id=None,
-            to=list(register.people.data_engineering),
-            cc=[],
-            mail=Mail(
-                subject=f"[Kawal] Run harian {day.isoformat()} belum selesai pukul {due:%H:%M}: {', '.join(late)}",
-                headline=f"Data {day.isoformat()} belum selesai diproses: {', '.join(late)}",
-                tone="at_risk",
-                greeting="Yth. tim data engineering,",
-                intro=(
-                    f"Pukul {due:%H:%M} (kpi_rules/site.yaml daily_run_due_by) sumber berikut untuk {day.isoformat()} "
-                    "belum dimuat, belum dikarantina, dan belum tercatat sebagai insiden data."
-                ),
-                facts=[("Hari data", day.isoformat()), ("Sumber", ", ".join(late))],
-                expected=(
-                    "Periksa run kawal_daily_kpis hari itu di Airflow (task yang masih berjalan, menunggu "
-                    "ekspor, atau tertahan), lalu selesaikan atau jalankan ulang."
-                ),
-                how_to_act=[f"airflow dags list-runs kawal_daily_kpis --start-date {day.isoformat()}"],
+    queued = mail_data_engineering(
+        engine,
+        register,
+        key=f"daily-late:{day.isoformat()}",
+        kind="daily_late",
+        mail=Mail(
+            subject=f"[Kawal] Run harian {day.isoformat()} belum selesai pukul {due:%H:%M}: {', '.join(late)}",
+            headline=f"Data {day.isoformat()} belum selesai diproses: {', '.join(late)}",
+            tone="at_risk",
+            greeting="Yth. tim data engineering,",
+            intro=(
+                f"Pukul {due:%H:%M} (kpi_rules/site.yaml daily_run_due_by) sumber berikut untuk {day.isoformat()} "
+                "belum dimuat, belum dikarantina, dan belum tercatat sebagai insiden data."
             ),
-        )
-    if queued:
-        deliver_pending(engine, register)
+            facts=[("Hari data", day.isoformat()), ("Sumber", ", ".join(late))],
+            expected=(
+                "Periksa run kawal_daily_kpis hari itu di Airflow (task yang masih berjalan, menunggu "
+                "ekspor, atau tertahan), lalu selesaikan atau jalankan ulang."
+            ),
+            how_to_act=[f"airflow dags list-runs kawal_daily_kpis --start-date {day.isoformat()}"],
+        ),
+    )
     return {"business_date": day.isoformat(), "unfinished": late, "alerted": queued}
