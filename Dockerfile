@@ -24,14 +24,14 @@ COPY --chown=airflow:root stack/install-runtime.sh /opt/kawal/stack/install-runt
 COPY --chown=airflow:root src /opt/kawal/src
 RUN PIP_NO_CACHE_DIR=1 UV_NO_CACHE=1 bash /opt/kawal/stack/install-runtime.sh python /opt/kawal
 
-# What the DAGs read at run time: rules, mappings, report templates, GX suites; the DAG files and
-# plugins in Airflow's own folders. Baked in, so every container of one image runs the same code.
+# What the DAGs read at run time: rules, mappings, GX suites; the DAG files in Airflow's folder. The
+# report's templates, CSS and fonts are package data and the board is loaded through the
+# `airflow.plugins` entry point (issue #19): neither needs a folder here. Baked in, so every container
+# of one image runs the same code.
 COPY --chown=airflow:root kpi_rules /opt/kawal/kpi_rules
 COPY --chown=airflow:root mappings /opt/kawal/mappings
-COPY --chown=airflow:root reports /opt/kawal/reports
 COPY --chown=airflow:root great_expectations /opt/kawal/great_expectations
 COPY --chown=airflow:root dags /opt/airflow/dags
-COPY --chown=airflow:root plugins /opt/airflow/plugins
 
 # Kawal's data folder and the admin password file's folder exist in the image, owned by airflow and
 # writable by group root (compose runs as AIRFLOW_UID:0), so the named volumes mounted there start
@@ -42,7 +42,6 @@ RUN mkdir -p /opt/airflow/var/landing /opt/airflow/var/reports /opt/airflow/auth
 ENV KAWAL_HOME=/opt/airflow/var \
     KAWAL_RULES_DIR=/opt/kawal/kpi_rules \
     KAWAL_MAPPINGS_DIR=/opt/kawal/mappings \
-    KAWAL_REPORTS_DIR=/opt/kawal/reports \
     KAWAL_GX_DIR=/opt/kawal/great_expectations \
     GX_ANALYTICS_ENABLED=false
 WORKDIR /opt/airflow

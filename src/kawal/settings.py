@@ -68,11 +68,13 @@ def mappings_dir() -> Path:
     return Path(os.environ.get("KAWAL_MAPPINGS_DIR", Path.cwd() / "mappings")).resolve()
 
 
-def reports_dir() -> Path:
-    """Templates and static assets of the report and the minutes (``KAWAL_REPORTS_DIR`` for a site's own)."""
-    from kawal.airflow_env import repo_root
+def reports_dir() -> Path | None:
+    """A site's own templates and assets for the report and the minutes (``KAWAL_REPORTS_DIR``), or None.
 
-    return Path(os.environ.get("KAWAL_REPORTS_DIR", repo_root() / "reports")).resolve()
+    Kawal's own look is package data (``kawal.rendering``); this folder only overrides it, file by file.
+    """
+    folder = os.environ.get("KAWAL_REPORTS_DIR")
+    return Path(folder).resolve() if folder else None
 
 
 def landing_dir() -> Path:

@@ -1,5 +1,5 @@
 """Rendering (issue #11): people's text renders inert in the PDF and in the mails, and the PDF
-renderer fetches nothing outside the project's assets (``reports/static/``).
+renderer fetches nothing outside Kawal's assets (the package's ``static/`` or a site's override).
 
 A ticket's recovery action and a person's name carry markup (``<script>``, ``<img src=file:///…>``,
 CSS ``url()``); the report is rendered for real (WeasyPrint) and read back with pypdfium2: the
@@ -129,8 +129,9 @@ def test_fetcher_serves_the_assets_and_refuses_everything_else(
 ) -> None:
     from weasyprint.urls import URLFetchingError
 
-    reports = tmp_path / "reports"
-    shutil.copytree(REPO / "reports", reports)
+    reports = tmp_path / "reports"  # a site's own look (KAWAL_REPORTS_DIR), overriding the package's
+    (reports / "static").mkdir(parents=True)
+    shutil.copy(REPO / "src" / "kawal" / "reports" / "static" / "report.css", reports / "static")
     (reports / "static" / "link-to-passwd").symlink_to("/etc/passwd")  # a link inside the assets
     monkeypatch.setenv("KAWAL_REPORTS_DIR", str(reports))
     static = (reports / "static").as_uri()
@@ -138,7 +139,37 @@ def test_fetcher_serves_the_assets_and_refuses_everything_else(
     fetcher = assets_only_fetcher(denied)
 
     served = fetcher.fetch(f"{static}/report.css")
-    assert b"@page" in served.body if hasattr(served, "body") else True
+    assert b"@page" in served.read()
     with pytest.raises(URLFetchingError):
         fetcher.fetch(url.replace("STATIC", static))
     assert denied == [url.replace("STATIC", static)]
+
+
+def test_a_sites_own_look_overrides_file_by_file_and_the_rest_comes_from_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #19: Kawal's templates, CSS and fonts are package data; KAWAL_REPORTS_DIR only overrides."""
+    from kawal.rendering import assets_dir, document_environment, package_design_dir
+
+    monkeypatch.delenv("KAWAL_REPORTS_DIR", raising=False)
+    package_static = package_design_dir() / "static"
+    assert assets_dir() == package_static.resolve()
+    _, where, _ = document_environment().loader.get_source(document_environment(), "report.html.j2")
+    assert Path(where).is_relative_to(package_design_dir() / "templates")
+
+    site = tmp_path / "site-look"
+    (site / "static").mkdir(parents=True)
+    (site / "templates").mkdir()
+    (site / "static" / "report.css").write_text("/* the site's colours */ @page { size: A4; }")
+    (site / "templates" / "minutes.html.j2").write_text("site minutes")
+    monkeypatch.setenv("KAWAL_REPORTS_DIR", str(site))
+    fetcher = assets_only_fetcher([])
+
+    assert b"the site's colours" in fetcher.fetch(f"{(site / 'static').as_uri()}/report.css").read()
+    # a font the site did not override is the package's, asked for relative to the site's folder
+    font = fetcher.fetch(f"{(site / 'static').as_uri()}/fonts/DejaVuSans.ttf").read()
+    assert font == (package_static / "fonts" / "DejaVuSans.ttf").read_bytes()
+    env = document_environment()
+    assert env.get_template("minutes.html.j2").render(ctx={}) == "site minutes"
+    _, where, _ = env.loader.get_source(env, "report.html.j2")  # not overridden: still the package's
+    assert Path(where).is_relative_to(package_design_dir() / "templates")

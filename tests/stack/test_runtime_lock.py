@@ -63,6 +63,22 @@ def _demo_scr(path: Path) -> float:
     return 100 * answered / offered
 
 
+def _fonts_of_page_1(pdf: Path) -> set[str]:
+    """The fonts page 1's characters are drawn in, read back by PDFium (subset names: ``ABCDEF+Name``)."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    text = pdfium.PdfDocument(pdf)[0].get_textpage()
+    names = set()
+    for i in range(text.count_chars()):
+        buf = ctypes.create_string_buffer(128)
+        raw.FPDFText_GetFontInfo(text, i, buf, 128, ctypes.byref(ctypes.c_int()))
+        names.add(buf.value.decode())
+    return names
+
+
 def test_a_clean_runtime_virtualenv_runs_the_daily_dag(tmp_path: Path) -> None:
     env_dir = tmp_path / "runtime"
     venv.EnvBuilder(with_pip=True).create(env_dir)
@@ -99,10 +115,11 @@ def test_a_clean_runtime_virtualenv_runs_the_daily_dag(tmp_path: Path) -> None:
         "KAWAL_HOME": str(home),
         "KAWAL_RULES_DIR": str(REPO / "kpi_rules"),
         "KAWAL_MAPPINGS_DIR": str(REPO / "mappings"),
-        "KAWAL_REPORTS_DIR": str(REPO / "reports"),
         "KAWAL_GX_DIR": str(REPO / "great_expectations"),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+        # an empty plugins folder: the board must come from the installed package's entry point
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(tmp_path / "no-plugins"),
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
         "GX_ANALYTICS_ENABLED": "false",
     }
     kawal = str(env_dir / "bin" / "kawal")
@@ -134,3 +151,24 @@ def test_a_clean_runtime_virtualenv_runs_the_daily_dag(tmp_path: Path) -> None:
             (DAY.isoformat(),),
         ).fetchone()
     assert stored == pytest.approx(_demo_scr(interactions))
+
+    # Package data (issue #19): the report renders from the installed wheel's templates, CSS and fonts,
+    # with no KAWAL_REPORTS_DIR, and reads back with the month and the day's SCR in it.
+    pdf = tmp_path / "out" / "report.pdf"
+    render = subprocess.run(
+        [kawal, "report", "render", f"{DAY:%Y-%m}", "--out", str(pdf)], env=site, capture_output=True, text=True
+    )
+    assert render.returncode == 0, (render.stdout + render.stderr)[-3000:]
+    assert any(name.endswith("+Kawal-Sans") for name in _fonts_of_page_1(pdf)), "the shipped font is not used"
+
+    # The board is Airflow's plugin through the `airflow.plugins` entry point, with no plugins folder.
+    (tmp_path / "no-plugins").mkdir()
+    plugins = subprocess.run(
+        [str(env_dir / "bin" / "airflow"), "plugins", "--output", "json"],
+        env=site,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert plugins.returncode == 0, (plugins.stdout + plugins.stderr)[-3000:]
+    assert '"kawal_board"' in plugins.stdout, plugins.stdout[-2000:]

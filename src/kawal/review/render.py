@@ -1,8 +1,8 @@
 """The minutes as the report's look-alike PDF: context (plain data) → HTML (pure) → PDF.
 
-The template lives next to the report's (``reports/templates/minutes.html.j2``) and shares its CSS;
-the PDF goes through :func:`kawal.rendering.html_to_pdf`, whose URL fetcher serves only
-``reports/static/`` — people's text in the minutes is escaped by Jinja2's autoescape.
+The template lives next to the report's (``kawal/reports/templates/minutes.html.j2``, package data) and
+shares its CSS; the PDF goes through :func:`kawal.rendering.html_to_pdf`, whose URL fetcher serves only
+Kawal's assets — people's text in the minutes is escaped by Jinja2's autoescape.
 """
 
 from __future__ import annotations
@@ -69,10 +69,9 @@ def minutes_context(session: Session, register: Register, first: date, as_of: da
 
 
 def render_minutes_html(context: dict) -> str:
-    from kawal.rendering import environment
-    from kawal.settings import reports_dir
+    from kawal.rendering import document_environment
 
-    return environment(reports_dir() / "templates").get_template("minutes.html.j2").render(ctx=context)
+    return document_environment().get_template("minutes.html.j2").render(ctx=context)
 
 
 def render_minutes_pdf(context: dict) -> bytes:

@@ -1,6 +1,8 @@
 """Kawal's KPI board and defect workflow inside the Airflow UI (issue #8).
 
-Thin on purpose: the app, its auth and its pages live in the ``kawal.web`` package. Airflow mounts
+Registered through the ``airflow.plugins`` entry point (pyproject.toml, issue #19), so an installed
+Kawal is a loaded plugin with no ``plugins/`` folder to set in every start command and image. Thin on
+purpose: the app, its auth and its pages live in the ``kawal.web`` package. Airflow mounts
 the FastAPI app at ``/kawal`` in the api-server *without* its own auth, so ``kawal.web.auth`` checks
 the Airflow session on every request; the external view adds "Kawal KPI" to Airflow's navigation and
 shows the board inside the UI.
