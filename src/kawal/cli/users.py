@@ -139,9 +139,9 @@ def security_manager() -> Iterator[Any]:
                 raise
             except Exception as exc:  # e.g. the FAB tables are missing: one line, never a traceback
                 first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-                raise KawalError(
-                    f"Airflow's user database: {first} (run `airflow db migrate` and `airflow fab-db migrate` first)"
-                ) from None
+                missing = "ab_" in first and ("does not exist" in first or "no such table" in first)
+                hint = " (run `airflow db migrate` and `airflow fab-db migrate` first)" if missing else ""
+                raise KawalError(f"Airflow's user database: {first}{hint}") from None
     finally:
         logging.disable(logging.NOTSET)
 
