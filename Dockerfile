@@ -33,9 +33,9 @@ COPY --chown=airflow:root mappings /opt/kawal/mappings
 COPY --chown=airflow:root great_expectations /opt/kawal/great_expectations
 COPY --chown=airflow:root dags /opt/airflow/dags
 
-# Kawal's data folder and the admin password file's folder exist in the image, owned by airflow and
-# writable by group root (compose runs as AIRFLOW_UID:0), so the named volumes mounted there start
-# writable without a root init step.
+# Kawal's data folder and the folder of the people's first passwords (airflow-init) exist in the
+# image, owned by airflow and writable by group root (compose runs as AIRFLOW_UID:0), so the named
+# volumes mounted there start writable without a root init step.
 RUN mkdir -p /opt/airflow/var/landing /opt/airflow/var/reports /opt/airflow/auth \
     && chmod -R g+rwX /opt/airflow/var /opt/airflow/auth
 

@@ -12,8 +12,12 @@ unique to the run, free ports, and a private ``AIRFLOW_HOME``/``KAWAL_HOME``. Ea
 leader of its own process group, so stopping a group also stops the Celery pool, the task
 supervisors and the log servers they fork: nothing is left behind.
 
-Secrets (the JWT signing key, the API secret key, the admin password) are generated per run and
-live only in the processes' environment and a file under the private home; they are never logged.
+Logins are FAB's, as in production (issue #19): the init steps migrate FAB's tables, create the admin
+(``kawal users admin``) and one login per person of ``kpi_rules/people.yaml`` (``kawal users sync``),
+plus one login with Airflow's ``Viewer`` role only, which the board must refuse.
+
+Secrets (the JWT signing key, the API secret key, every password) are generated per run and live only
+in the processes' environment and files (mode 0600) under the private home; they are never logged.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +47,9 @@ PG_ADMIN_URL = os.environ.get("KAWAL_TEST_PG", "postgresql+psycopg://postgres@12
 REDIS_URL = os.environ.get("KAWAL_STACK_REDIS", "redis://127.0.0.1:6379")
 
 WORKERS = ("kawal-worker-1", "kawal-worker-2")
+#: A login with Airflow's Viewer role and no Kawal role: the board must refuse it (issue #19).
+VIEWER_ONLY = "kawal_stack_viewer"
+FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 
 
 class StackError(RuntimeError):
@@ -81,6 +89,10 @@ class ProcessStack:
     redis_db: int = int(os.environ.get("KAWAL_STACK_REDIS_DB", DEFAULT_REDIS_DB))
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     echo: Callable[[str], None] = print
+    #: KAWAL_NOW for every process (the site clock, kawal.settings.now_site): "now" is the same on every run
+    site_now: str = ""
+    #: KAWAL_EXPORT_RECHECK_S: how soon a missing export is looked for again (kawal.pipeline.lateness)
+    export_recheck_s: float = 600
 
     def __post_init__(self) -> None:
         self.airflow_db = f"kawal_stack_airflow_{self.run_id}"
@@ -93,6 +105,9 @@ class ProcessStack:
         self.logs = self.home / "logs"
         self.services: list[Service] = []
         self._admin_password = secrets.token_urlsafe(16)
+        self._viewer_password = secrets.token_urlsafe(16)
+        #: the first passwords of the people's logins, written by `kawal users sync` (mode 0600)
+        self.people_passwords = self.airflow_home / "people-passwords.json"
         self._token: str | None = None
         self._databases_created = False
         self._stopped = False
@@ -133,11 +148,8 @@ class ProcessStack:
                 "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                 "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Jakarta",
-                "AIRFLOW__CORE__AUTH_MANAGER": (
-                    "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
-                ),
-                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
-                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.airflow_home / "passwords.json"),
+                # As docker-compose.yml: FAB's logins and roles in Airflow's metadata DB (issue #19).
+                "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
                 # New DAGs start unpaused but the scheduler creates no runs from their cron
                 # schedules: the only runs are the ones the test triggers through the REST API.
                 "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
@@ -172,12 +184,15 @@ class ProcessStack:
                 "KAWAL_MAPPINGS_DIR": str(REPO / "mappings"),
                 "KAWAL_REPORTS_DIR": str(REPO / "reports"),
                 "KAWAL_GX_DIR": str(REPO / "great_expectations"),
+                "KAWAL_EXPORT_RECHECK_S": f"{self.export_recheck_s:g}",
                 "GX_ANALYTICS_ENABLED": "false",
                 # A process that will not stop can be asked where it is: SIGABRT makes Python print
                 # every thread's stack into the service's log before it dies (down() does this).
                 "PYTHONFAULTHANDLER": "1",
             }
         )
+        if self.site_now:
+            env["KAWAL_NOW"] = self.site_now
         return env
 
     # ------------------------------------------------------------------ lifecycle
@@ -186,17 +201,23 @@ class ProcessStack:
         self._api_secret = secrets.token_urlsafe(32)
         for folder in (self.airflow_home, self.kawal_home, self.logs):
             folder.mkdir(parents=True, exist_ok=True)
-        # SimpleAuthManager keeps its passwords in a JSON file; writing it first fixes the admin's
-        # password instead of letting the api-server generate and print one.
-        pw_file = self.airflow_home / "passwords.json"
-        pw_file.write_text(json.dumps({"admin": self._admin_password}))
-        pw_file.chmod(0o600)
         self._create_databases()
         env = self.base_env()
-        # Like the compose file's airflow-init service: migrate both databases once, before any
-        # long-running process starts (two workers must not race to migrate Kawal's store).
+        # Like the compose file's airflow-init service: migrate every database once, before any
+        # long-running process starts (two workers must not race to migrate Kawal's store), then the
+        # logins: the admin's from the environment, one per person of people.yaml.
         self._run_once("airflow-db-migrate", [str(BIN / "airflow"), "db", "migrate"], env)
+        self._run_once("airflow-fab-db-migrate", [str(BIN / "airflow"), "fab-db", "migrate"], env)
         self._run_once("kawal-db-upgrade", [str(BIN / "kawal"), "db", "upgrade"], env)
+        admin_env = {**env, "_AIRFLOW_WWW_USER_USERNAME": "admin", "_AIRFLOW_WWW_USER_PASSWORD": self._admin_password}
+        self._run_once("kawal-users-admin", [str(BIN / "kawal"), "users", "admin"], admin_env)
+        sync = [str(BIN / "kawal"), "users", "sync", "--password-file", str(self.people_passwords)]
+        self._run_once("kawal-users-sync", sync, env)
+        # Test-only: a login the board must refuse. The password is per run and goes into this short
+        # process's argv, never into a log (the command prints the username and role only).
+        viewer = ["users", "create", "--role", "Viewer", "--username", VIEWER_ONLY, "--email", "viewer@stack.example"]
+        viewer += ["--firstname", "Viewer", "--lastname", "Only", "--password", self._viewer_password]
+        self._run_once("airflow-users-create-viewer", [str(BIN / "airflow"), *viewer], env)
         self._start("api-server", ["api-server", "--port", str(self.api_port), "--host", "127.0.0.1"], env)
         self._start("scheduler", ["scheduler"], env)
         self._start("dag-processor", ["dag-processor"], env)
@@ -405,9 +426,43 @@ class ProcessStack:
             ).fetchall()
         return [r[0] for r in rows]
 
+    # ------------------------------------------------------------------ logins (FAB)
+    def password_of(self, login: str) -> str:
+        """A login's password, from the files the init steps wrote (never printed)."""
+        if login == "admin":
+            return self._admin_password
+        if login == VIEWER_ONLY:
+            return self._viewer_password
+        return json.loads(self.people_passwords.read_text())[login]
+
+    @contextmanager
+    def browser_login(self, login: str, next_path: str = "/kawal/") -> Iterator[Any]:
+        """An HTTP client signed in the way a browser is: the board sends it to FAB's login page, it posts
+        the form with the page's CSRF token, and keeps the ``_token`` cookie (the Airflow session's JWT)
+        that FAB sets on the redirect back. Yields the ``httpx.Client``; closed afterwards."""
+        import re
+
+        import httpx
+
+        with httpx.Client(base_url=self.api_url, timeout=30, follow_redirects=False) as client:
+            to_login = client.get(next_path)
+            if to_login.status_code != 303 or "/auth/login" not in to_login.headers.get("location", ""):
+                raise StackError(f"GET {next_path} without a session → {to_login.status_code}, not FAB's login")
+            form_url = to_login.headers["location"]
+            page = client.get(form_url)
+            tags = [t for t in re.findall(r"<input\b[^>]*>", page.text) if 'name="csrf_token"' in t]
+            found = re.search(r'value="([^"]+)"', tags[0]) if tags else None
+            if page.status_code != 200 or not found:
+                raise StackError(f"GET {form_url} → {page.status_code}: no login form with a CSRF token")
+            form = {"csrf_token": found.group(1), "username": login, "password": self.password_of(login)}
+            done = client.post(form_url, data=form)
+            if done.status_code not in (302, 303) or not client.cookies.get("_token"):
+                raise StackError(f"login of {login!r} → HTTP {done.status_code} without the _token cookie")
+            yield client
+
     # ------------------------------------------------------------------ REST API (v2)
     def token(self) -> str:
-        """A JWT from the SimpleAuthManager token endpoint (``POST /auth/token``)."""
+        """A JWT from the auth manager's token endpoint (``POST /auth/token``; FAB's answers 201)."""
         if self._token is None:
             body = self.request(
                 "POST", "/auth/token", {"username": "admin", "password": self._admin_password}, auth=False
@@ -454,6 +509,24 @@ class ProcessStack:
                 return
             time.sleep(3)
         raise StackError(f"DAGs {dag_ids} not parsed after {timeout:.0f} s; see {self.logs / 'dag-processor.log'}")
+
+    def wait_for_task_state(self, dag_id: str, run_id: str, task_id: str, wanted: str, timeout: float) -> str:
+        """Poll one task instance until it is in state ``wanted``; a task that ends (success, failed …)
+        without passing through it, or the timeout, is a StackError naming the state it was in."""
+        deadline = time.monotonic() + timeout
+        state = "(not created yet)"
+        while time.monotonic() < deadline:
+            self.check_alive()
+            try:
+                state = self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}")["state"]
+            except StackError:  # the run's task instances are created a moment after the trigger
+                state = "(not created yet)"
+            if state == wanted:
+                return state
+            if state in ("success", "failed", "skipped", "upstream_failed", "removed"):
+                break
+            time.sleep(2)
+        raise StackError(f"{dag_id}/{run_id}/{task_id} never was {wanted}: {state} (logs in {self.logs})")
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
         return self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=100")["task_instances"]

@@ -1,9 +1,13 @@
 """The production topology, proven as processes: api-server, scheduler, dag-processor, triggerer and
-two Celery workers on PostgreSQL + Redis, driven only through Airflow's REST API (issue #9).
+two Celery workers on PostgreSQL + Redis, driven only through Airflow's REST API (issue #9), with FAB's
+logins (issue #19).
 
 One stack per module (starting it costs about a minute on two cores). The tests run in file order:
-the DAG runs, then what they left in the store and the mailbox, then a re-run of one day (nothing
-may change: idempotency), and last the stop (no process left, databases dropped).
+the DAG runs (the planted miss's export lands late: the run waits for it, then succeeds), then what
+they left in the store and the mailbox, then a re-run of one day (nothing may change: idempotency),
+then people signed in through FAB's real login page: refused without the board's roles, the PIC and
+the Accountable walking the planted defect to ``plan_decided``; last the stop (no process left,
+databases dropped).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,7 +32,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "stack"))
 
-from process_stack import WORKERS, ProcessStack  # noqa: E402
+from process_stack import VIEWER_ONLY, WORKERS, ProcessStack  # noqa: E402
 
 pytestmark = [pytest.mark.stack, pytest.mark.postgres]
 
@@ -68,6 +73,9 @@ class StackRun:
     #: a planted failure (#19): the report of a month without data, refused; its run must mail data engineering
     failing_run: str = ""
     failing_state: str = ""
+    #: #19: the late day's interactions export was held back; the state its ingest task was seen in then
+    late_day: date | None = None
+    late_wait_state: str = ""
 
 
 def _chosen_days() -> list[date]:
@@ -97,21 +105,39 @@ def stack_run(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     # base temp folders and could delete this one while the stack is writing into it.
     home = Path(tempfile.mkdtemp(prefix="kawal-stack-"))
     sink = MailSink(home / "mail").start()
-    stack = ProcessStack(home, sink.connection_uri)
+    days = _chosen_days()
+    # The site clock of every process is pinned (as tests/conftest.py pins the suite's) at 02:00 WIB the
+    # morning after the last day: its daily run started at 01:00 and its export's cut-off (06:00,
+    # kpi_rules/site.yaml) is still ahead, so a missing export is waited for, not a failure (#19).
+    site_now = datetime.combine(days[-1] + timedelta(days=1), clock(2, 0), tzinfo=WIB).isoformat()
+    stack = ProcessStack(home, sink.connection_uri, site_now=site_now, export_recheck_s=5)
     failures_before = request.session.testsfailed
     try:
-        # Demo data with Kawal's own generator, straight into the stack's landing folder.
+        from kawal.ingest.delivery import day_file
+
+        # Demo data with Kawal's own generator, straight into the stack's landing folder; the last day's
+        # interactions export is held back at the "ACD" until its run has looked for it.
         landing = stack.kawal_home / "landing"
         write_demo_month(MONTH, landing, seed=SEED, calls_per_day=300)
+        late_file = day_file(landing, "interactions", days[-1])
+        held_back = home / "acd-outbox" / late_file.name
+        held_back.parent.mkdir()
+        shutil.move(late_file, held_back)
         stack.up(timeout=600)
         stack.wait_for_dags([DAILY, MONTHLY], timeout=300)
-        run = StackRun(stack, sink, landing, _chosen_days())
+        run = StackRun(stack, sink, landing, days, late_day=days[-1])
         # All days at once, like a backfill: the daily DAG allows 4 active runs, so the two workers
         # run tasks of different days side by side.
         for day in run.days:
             run_id = f"stack__{day.isoformat()}"
             stack.trigger(DAILY, run_id, daily_run_logical_date(day).isoformat())
             run.daily_runs[day] = run_id
+        # The late export: its ingest task gives its slot back and waits (reschedule); only then does the
+        # file land (same filesystem: one rename, never half a file), and the next check loads it.
+        run.late_wait_state = stack.wait_for_task_state(
+            DAILY, run.daily_runs[days[-1]], "ingest_interactions", "up_for_reschedule", RUNS_TIMEOUT_S
+        )
+        shutil.move(held_back, late_file)
         run.states = stack.wait_for_runs([(DAILY, r) for r in run.daily_runs.values()], RUNS_TIMEOUT_S)
         # The monthly DAG as scheduled: day 2, 07:00 WIB, about the previous month.
         run.monthly_run = "stack__monthly_2026-10"
@@ -180,6 +206,25 @@ def test_a_planted_failure_mails_data_engineering_once(stack_run: StackRun) -> N
     for member in people["data_engineering"]:
         assert email[member] in failed[0]["To"]
     assert "no KPI value is stored for 2026-09" in " ".join(failed[0].get_body(("plain",)).get_content().split())
+
+
+def test_a_late_export_was_waited_for_then_loaded(stack_run: StackRun) -> None:
+    """#19: an export missing before its cut-off put the ingest task up for reschedule (not failed, no
+    data incident); once it landed the day loaded once and its run succeeded (the first test)."""
+    from sqlalchemy import text
+
+    assert stack_run.late_wait_state == "up_for_reschedule"
+    with _store(stack_run).connect() as db:
+        incidents = db.execute(text("SELECT subject FROM defect_ticket WHERE kind = 'data_incident'")).all()
+        loaded = db.execute(
+            text(
+                "SELECT count(*) FROM ingestion_batch WHERE source = 'interactions' AND business_date = :d "
+                "AND state = 'loaded'"
+            ),
+            {"d": stack_run.late_day},
+        ).scalar()
+    assert incidents == []
+    assert loaded == 1
 
 
 def test_tasks_ran_on_both_celery_workers(stack_run: StackRun) -> None:
@@ -302,6 +347,114 @@ def test_rerunning_a_day_changes_nothing(stack_run: StackRun) -> None:
     states = stack_run.stack.wait_for_runs([(DAILY, run_id)], RUNS_TIMEOUT_S)
     assert states[(DAILY, run_id)] == "success", _failed_tasks(stack_run, DAILY, run_id)
     assert snapshot() == before
+
+
+def _scr_ticket(run: StackRun):  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    with _store(run).connect() as db:
+        return db.execute(
+            text("SELECT id, state, responsible FROM defect_ticket WHERE kind = 'kpi_defect' AND subject = 'scr'")
+        ).one()
+
+
+def _events(run: StackRun, ticket_id: int) -> list[tuple[str, str]]:
+    from sqlalchemy import text
+
+    with _store(run).connect() as db:
+        rows = db.execute(
+            text("SELECT action, actor FROM defect_event WHERE ticket_id = :t ORDER BY id"), {"t": ticket_id}
+        ).all()
+    return [(r.action, r.actor) for r in rows]
+
+
+def _csrf(html: str) -> str:
+    """The board's form token on a page (one per viewer and browser: every form of the page has it)."""
+    for tag in re.findall(r"<input\b[^>]*>", html):  # whatever the order of the input's attributes
+        if 'name="csrf_token"' in tag and (found := re.search(r'value="([0-9a-f]{64})"', tag)):
+            return found.group(1)
+    raise AssertionError(f"no csrf_token field on the page: {html[:2000]}")
+
+
+def _login_of(person_id: str) -> str:
+    from kawal.register import load_register
+
+    person = load_register(REPO / "kpi_rules").people.person(person_id)
+    assert person is not None, person_id
+    return person.login
+
+
+def test_a_login_without_the_boards_roles_is_refused(stack_run: StackRun) -> None:
+    """#19: the auth manager's verdict comes first. Airflow's Viewer role alone opens nothing of the board;
+    Kawal Reader (a Consulted team leader) reads, but a form post is refused before any RACI is asked."""
+    stack = stack_run.stack
+    ticket = _scr_ticket(stack_run)
+    before = _events(stack_run, ticket.id)
+    analysis = {"root_cause": "x", "coordinated_with": "x", "recommendation": "x"}
+    with stack.browser_login(VIEWER_ONLY) as viewer:
+        page = viewer.get(f"/kawal/defects/{ticket.id}")
+        assert page.status_code == 403 and page.text.startswith("403: "), page.text[:300]
+        assert "\n" not in page.text.strip() and "scr" not in page.text.lower()  # one line, no ticket data
+        posted = viewer.post(f"/kawal/defects/{ticket.id}/analyse", data={**analysis, "csrf_token": "0" * 64})
+        assert posted.status_code == 403 and "may not change anything" in posted.text, posted.text[:300]
+    reader_id = next(m for team in _people()["consulted"].values() for m in team)
+    with stack.browser_login(_login_of(reader_id)) as reader:
+        page = reader.get(f"/kawal/defects/{ticket.id}")
+        assert page.status_code == 200, page.text[:300]
+        # the page offers a reader no form (so no token); the auth manager refuses before the token is looked at
+        posted = reader.post(f"/kawal/defects/{ticket.id}/analyse", data={**analysis, "csrf_token": "0" * 64})
+        assert posted.status_code == 403 and "may not change anything" in posted.text, posted.text[:300]
+    assert _events(stack_run, ticket.id) == before
+    assert _scr_ticket(stack_run).state == ticket.state
+
+
+def _people() -> dict:
+    import yaml
+
+    return yaml.safe_load((REPO / "kpi_rules" / "people.yaml").read_text())
+
+
+def test_the_pic_and_the_accountable_walk_the_defect_to_plan_decided_on_the_board(stack_run: StackRun) -> None:
+    """#19: signed in through FAB's login page, the planted SCR defect's PIC submits the analysis and the
+    Accountable decides the plan, each with the board's own form posts (CSRF token from the page)."""
+    from datetime import date as day_type
+
+    stack = stack_run.stack
+    ticket = _scr_ticket(stack_run)
+    assert ticket.state == "open", ticket
+    accountable = _people()["accountable"]
+    today = day_type.fromisoformat(stack.site_now[:10])  # the site clock the api-server runs on
+    with stack.browser_login(_login_of(ticket.responsible)) as pic:
+        page = pic.get(f"/kawal/defects/{ticket.id}")
+        assert page.status_code == 200 and f"/defects/{ticket.id}/analyse" in page.text, page.text[:300]
+        posted = pic.post(
+            f"/kawal/defects/{ticket.id}/analyse",
+            data={
+                "csrf_token": _csrf(page.text),
+                "root_cause": "Dua agen sakit pada shift pagi; antrean tidak dialihkan",
+                "coordinated_with": "TL Voice",
+                "recommendation": "Tambah agen cadangan pada jadwal WFM",
+            },
+        )
+        assert posted.status_code == 303 and "saved=analysed" in posted.headers["location"], posted.text[:300]
+    with stack.browser_login(_login_of(accountable)) as om:
+        page = om.get(f"/kawal/defects/{ticket.id}")
+        assert page.status_code == 200 and f"/defects/{ticket.id}/decide" in page.text, page.text[:300]
+        posted = om.post(
+            f"/kawal/defects/{ticket.id}/decide",
+            data={
+                "csrf_token": _csrf(page.text),
+                "curative_description": "Jadwalkan dua agen cadangan",
+                "curative_owner": ticket.responsible,
+                "curative_due": (today + timedelta(days=7)).isoformat(),
+                "preventive_description": "Aturan cadangan di WFM",
+                "preventive_owner": ticket.responsible,
+                "preventive_due": (today + timedelta(days=30)).isoformat(),
+            },
+        )
+        assert posted.status_code == 303 and "saved=plan_decided" in posted.headers["location"], posted.text[:300]
+    assert _scr_ticket(stack_run).state == "plan_decided"
+    assert _events(stack_run, ticket.id)[-2:] == [("analysed", ticket.responsible), ("plan_decided", accountable)]
 
 
 def test_stack_stops_cleanly(stack_run: StackRun) -> None:

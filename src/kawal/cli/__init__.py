@@ -293,6 +293,10 @@ def _register_subcommands() -> None:
     main.add_command(records)
     main.add_command(audit_pack)
 
+    from kawal.cli.users import users
+
+    main.add_command(users)
+
 
 _register_subcommands()
 

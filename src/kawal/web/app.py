@@ -215,6 +215,8 @@ def create_app() -> FastAPI:
                     login = "/auth/login?next=" + quote(target)
                 return RedirectResponse(login, status_code=303, headers=SECURITY_HEADERS)
             return Response("401: sign in to Airflow first", status_code=401, headers=SECURITY_HEADERS)
+        if (refused := await auth.board_refusal(request, username)) is not None:  # the auth manager's verdict (#19)
+            return refused
         try:
             register = _register()
         except KawalError as exc:  # a broken people.yaml: say so, never a stack trace

@@ -11,6 +11,12 @@ board is checked here:
   ``airflow_user`` field, or, when no person claims that login, by the person's id. Roles then come
   from the register and the ticket (``kawal.defects.lifecycle.roles_of``): a PIC acts on tickets of
   his own KPIs, the Accountable decides plans; an unmapped Airflow user only reads.
+- **Authorization** (issue #19): the auth manager decides whether this login may use the board at all,
+  through its check for plugin views, ``is_authorized_custom_view`` on the resource :data:`BOARD_RESOURCE`:
+  method ``GET`` to read (a page), ``POST`` to write (a form). With the FAB auth manager that is the FAB
+  permission ``can_read`` / ``can_create`` on ``Kawal KPI`` (roles ``Kawal Reader`` / ``Kawal Actor``,
+  ``kawal users sync``); SimpleAuthManager (``make up``) allows it to every user with a role. A refusal is
+  one line without data. The person's RACI for the ticket is checked after that, by the lifecycle.
 - **CSRF**: every form carries a token that is an HMAC of the Airflow user and a per-browser nonce
   (cookie ``kawal_csrf``, SameSite=Strict), keyed by a key derived from Airflow's ``[api_auth]
   jwt_secret`` (shared by every api-server worker). A page on another site can neither read the
@@ -28,6 +34,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 
 from kawal.errors import KawalError
 from kawal.register import Register
@@ -35,6 +42,9 @@ from kawal.register.model import Person
 
 log = logging.getLogger(__name__)
 
+#: What the board is to Airflow's auth manager: the resource of ``is_authorized_custom_view`` (with FAB, the
+#: resource of the permissions ``kawal users sync`` creates) and the name of its entry in Airflow's menu.
+BOARD_RESOURCE = "Kawal KPI"
 CSRF_COOKIE = "kawal_csrf"
 CSRF_FIELD = "csrf_token"
 
@@ -61,7 +71,8 @@ def _request_token(request: Request) -> str | None:
 
 
 async def airflow_username(request: Request) -> str | None:
-    """The username of a valid Airflow session on this request, else None (fail closed)."""
+    """The username of a valid Airflow session on this request, else None (fail closed). The user is
+    kept on the request for :func:`board_refusal`."""
     token = _request_token(request)
     if not token:
         return None
@@ -75,7 +86,39 @@ async def airflow_username(request: Request) -> str | None:
     except RuntimeError:  # not inside Airflow's api-server: there is no auth manager to ask
         log.error("Kawal board: Airflow's auth manager is not initialised; refusing every request")
         return None
+    request.state.kawal_airflow_user = user
     return user.get_name()
+
+
+def board_method(request: Request) -> str:
+    """What a request does to the board, in the auth manager's words: a page reads, a form writes."""
+    return "GET" if request.method in ("GET", "HEAD") else "POST"
+
+
+async def board_refusal(request: Request, username: str) -> Response | None:
+    """None when Airflow's auth manager lets the signed-in user read (a page) or write (a form post) the
+    board, else the one-line 403 to answer, with no data in it. Asked after :func:`airflow_username`
+    found the session; anything unexpected refuses (fail closed)."""
+    from airflow.api_fastapi.app import get_auth_manager
+
+    user = getattr(request.state, "kawal_airflow_user", None)
+    method = board_method(request)
+    try:
+        allowed = user is not None and bool(
+            get_auth_manager().is_authorized_custom_view(method=method, resource_name=BOARD_RESOURCE, user=user)
+        )
+    except Exception:  # an auth manager that cannot answer must not open the board
+        log.exception("Kawal board: the auth manager could not judge %r; refused", username)
+        allowed = False
+    if allowed:
+        return None
+    doing = "read" if method == "GET" else "change anything in"
+    log.info("Kawal board: Airflow user %r may not %s the board (auth manager)", username, doing)
+    return PlainTextResponse(
+        f"403: Airflow user {username!r} may not {doing} the Kawal KPI board: Airflow's auth manager gives this "
+        f'login no access to {BOARD_RESOURCE!r} (roles Kawal Reader / Kawal Actor, docs/operations.md "Users")',
+        status_code=403,
+    )
 
 
 def person_for(register: Register, username: str) -> Person | None:
