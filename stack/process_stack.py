@@ -98,6 +98,9 @@ class ProcessStack:
         self.airflow_db = f"kawal_stack_airflow_{self.run_id}"
         self.store_db = f"kawal_stack_store_{self.run_id}"
         self.queue = f"kawal_stack_{self.run_id}"
+        # Celery refuses a second worker of the same hostname on the broker: a name per run lets two
+        # stacks (an engineer's and CI's) share the machine's Redis
+        self.worker_hostnames = tuple(f"{w}.{self.run_id}" for w in WORKERS)
         self.api_port = free_port()
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         self.airflow_home = self.home / "airflow"
@@ -182,7 +185,6 @@ class ProcessStack:
                 "KAWAL_HOME": str(self.kawal_home),
                 "KAWAL_RULES_DIR": str(REPO / "kpi_rules"),
                 "KAWAL_MAPPINGS_DIR": str(REPO / "mappings"),
-                "KAWAL_REPORTS_DIR": str(REPO / "reports"),
                 "KAWAL_GX_DIR": str(REPO / "great_expectations"),
                 "KAWAL_EXPORT_RECHECK_S": f"{self.export_recheck_s:g}",
                 "GX_ANALYTICS_ENABLED": "false",
@@ -222,15 +224,15 @@ class ProcessStack:
         self._start("scheduler", ["scheduler"], env)
         self._start("dag-processor", ["dag-processor"], env)
         self._start("triggerer", ["triggerer"], env)
-        for name in WORKERS:
+        for name, hostname in zip(WORKERS, self.worker_hostnames, strict=True):
             worker_env = {
                 **env,
-                "KAWAL_STACK_WORKER_NAME": name,
+                "KAWAL_STACK_WORKER_NAME": hostname,
                 "AIRFLOW__CORE__HOSTNAME_CALLABLE": "kawal_stack_identity.worker_name",
                 # Each worker serves its task logs on its own port (two on one machine).
                 "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             }
-            argv = ["celery", "worker", "--celery-hostname", name, "--queues", self.queue]
+            argv = ["celery", "worker", "--celery-hostname", hostname, "--queues", self.queue]
             argv += ["--concurrency", str(self.worker_concurrency), "--without-mingle", "--without-gossip"]
             self._start(name, argv, worker_env)
         self.wait_ready(timeout)
@@ -282,7 +284,7 @@ class ProcessStack:
                 health = self.request("GET", "/api/v2/monitor/health", auth=False)
                 unhealthy = [k for k, v in health.items() if isinstance(v, dict) and v.get("status") != "healthy"]
                 pong = self.ping_workers()
-                missing = sorted(set(WORKERS) - pong)
+                missing = sorted(set(self.worker_hostnames) - pong)
                 if not unhealthy and not missing:
                     self.echo(f"  stack ready: {', '.join(s.name for s in self.services)}")
                     return

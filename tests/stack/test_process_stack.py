@@ -32,7 +32,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "stack"))
 
-from process_stack import VIEWER_ONLY, WORKERS, ProcessStack  # noqa: E402
+from process_stack import VIEWER_ONLY, ProcessStack  # noqa: E402
 
 pytestmark = [pytest.mark.stack, pytest.mark.postgres]
 
@@ -235,7 +235,7 @@ def test_tasks_ran_on_both_celery_workers(stack_run: StackRun) -> None:
                 hosts[ti["hostname"]] += 1
     # Every task that ran did so on one of the two workers, and each worker ran some of them
     # (whether a task succeeded is the first test's business).
-    assert set(hosts) == set(WORKERS), hosts
+    assert set(hosts) == set(stack_run.stack.worker_hostnames), hosts
 
 
 def _independent_scr(landing: Path, day: date) -> float:
