@@ -119,6 +119,7 @@ SLOW_FIRST = (
     "tests/reports/test_monthly_report.py",
     "tests/unit/test_month_property.py",
     "tests/web/test_board_browser.py",
+    "tests/web/test_auth_manager.py",  # a real FAB user database on a fresh PostgreSQL database
 )
 
 
