@@ -136,14 +136,14 @@ def test_my_work_lists_what_waits_for_each_person_with_its_due_date(board, chrom
     due = rows.first.get_by_test_id("due")
     assert "analisis 2026-10-13" in due.inner_text()
     marker = due.get_by_test_id("overdue")
-    assert marker.inner_text() == "⚠ LEWAT TENGGAT"  # the word, not only the colour
+    assert marker.inner_text() == "⚠\xa0LEWAT TENGGAT"  # the word, not only the colour (one line: nbsp)
     assert marker.evaluate("e => getComputedStyle(e).color") == "rgb(192, 57, 43)"  # --breach
     assert "Anda PIC" in rows.first.get_by_test_id("mine").inner_text()
     shot(pic, "mywork-pic-phone")
     follow(pic, pic.locator("[data-view=escalated]"))
     assert pic.locator(f"tr[data-ticket='{scr}']").get_by_test_id("escalated").is_visible()
     follow(pic, pic.locator("text=English"))
-    assert pic.locator(f"tr[data-ticket='{scr}']").get_by_test_id("overdue").inner_text() == "⚠ OVERDUE"
+    assert pic.locator(f"tr[data-ticket='{scr}']").get_by_test_id("overdue").inner_text() == "⚠\xa0OVERDUE"
     pic.context.close()
 
     om = login(chromium, board.base, "om", viewport=SIZES["laptop"])

@@ -148,7 +148,7 @@ def test_the_defect_list_views_in_the_app(board_client) -> None:  # type: ignore
         f'data-ticket="{board_client.tickets["scr"]}"' in html
         and f'data-ticket="{board_client.tickets["csi"]}"' not in html
     )
-    assert "⚠ LEWAT TENGGAT" in html and 'aria-current="page">tugas saya' in html
+    assert "⚠&nbsp;LEWAT TENGGAT" in html and 'aria-current="page">tugas saya' in html
     assert pic.get("/defects?view=nonsense").status_code == 200  # an unknown view is the plain list
     guest = board_client.as_user("guest").get("/defects?view=mine").text
     assert "tidak ada tugas atas nama Anda" in guest
