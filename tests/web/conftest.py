@@ -161,3 +161,49 @@ def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = ARTIFACTS / f"web-{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+TEST_USER_HEADER = "x-kawal-test-user"  # read only by the test double of auth.airflow_username below
+
+
+@dataclass
+class BoardClient:
+    """The board's FastAPI app in-process (Starlette's TestClient) over the seeded store, as a given
+    Airflow login: the pages exactly as the plugin renders them, without starting an api-server. Only
+    the question "who is signed in" is answered here (kawal.web.auth's own checks are tested against the
+    real api-server in test_board_browser.py and tests/security)."""
+
+    store_url: str
+    tickets: dict[str, int]
+    as_user: object  # (username) -> TestClient
+
+
+@pytest.fixture
+def board_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[BoardClient]:
+    from fastapi.testclient import TestClient
+
+    from kawal.register import load_register
+    from kawal.web import auth
+    from kawal.web.app import app
+
+    store_url = f"sqlite:///{tmp_path / 'kawal.db'}"
+    tickets = seed_store(store_url, load_register(REPO / "kpi_rules"))
+    monkeypatch.setenv("KAWAL_DB_URL", store_url)
+    monkeypatch.setenv("KAWAL_RULES_DIR", str(REPO / "kpi_rules"))
+    monkeypatch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "kawal-test-jwt-secret-not-for-production")
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", "smtp://127.0.0.1:9")  # nothing listens: mail stays queued
+
+    async def signed_in(request: object) -> str | None:  # each client says whom it signs in as
+        return request.headers.get(TEST_USER_HEADER)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(auth, "airflow_username", signed_in)
+    clients: list[TestClient] = []
+
+    def as_user(username: str) -> TestClient:
+        client = TestClient(app, follow_redirects=False, headers={TEST_USER_HEADER: username})
+        clients.append(client)
+        return client
+
+    yield BoardClient(store_url, tickets, as_user)
+    for client in clients:
+        client.close()

@@ -1,8 +1,9 @@
 """A small demo in Kawal's store, written through Kawal's own code (the same calls the daily DAG makes):
 ten days of October 2026 for SCR and CSI, their month-to-date roll-ups judged against the register,
-and the defect tickets the misses open. Ticket #1 (SCR, PIC pic_performance) is open; ticket #2
-(CSI, PIC pic_quality) has already been analysed by its PIC. October's review minutes are final, with
-one decision and one action (kawal.review)."""
+and the defect tickets the misses open. Ticket #1 (SCR, PIC pic_performance) is open, its analysis past
+due and escalated by the daily run of 14 October (kawal.defects.monitoring.escalate); ticket #2 (CSI, PIC
+pic_quality) has already been analysed by its PIC: its plan waits for the Accountable. October's review
+minutes are final, with one decision and one action (kawal.review)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from kawal.defects.monitoring import open_or_update_defects
+from kawal.defects.monitoring import escalate, open_or_update_defects
 from kawal.defects.workflow import analyse
 from kawal.kpis.evaluation import evaluate_row
 from kawal.kpis.rollup import RollupRule, month_rollup
@@ -29,6 +30,7 @@ SCR = [(970, 1000), (960, 1000), (930, 1000), (965, 1000), (940, 1000), (975, 10
 CSI = [(95, 100), (94, 100), (93, 100), (85, 100), (96, 100), (95, 100), (94, 100), (93, 100), (95, 100), (96, 100)]
 SERIES = {"scr": SCR, "csi": CSI}
 MEETING = date(2026, 11, 5)
+ESCALATION_DAY = date(2026, 10, 14)  # the day after ticket #1's analysis was due (2 working days, §5.3.1)
 DECISION = "Survei CSI saat gangguan massal dipisahkan dari survei harian"
 
 
@@ -62,6 +64,8 @@ def seed_store(url: str, register: Register) -> dict[str, int]:
             coordinated_with="Team Leader Digital",
             recommendation="Pisahkan survei gangguan massal",
         )
+    with session_scope(engine) as session:
+        escalate(session, register, ESCALATION_DAY)
     with session_scope(engine) as session:
         draft_minutes(session, register, OCTOBER, "om", MEETING, place="Ruang rapat lantai 3")
         set_attendees(session, register, OCTOBER, "om", ["om", "pic_performance", "pic_quality"])

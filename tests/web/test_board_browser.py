@@ -32,6 +32,14 @@ def follow(page, target) -> None:  # type: ignore[no-untyped-def]
         target.click()
 
 
+def _message_of(html: str) -> str:
+    import re
+
+    found = re.search(r'<p data-testid="message">(.*?)</p>', html, re.S)
+    assert found, html[:2000]
+    return found.group(1)
+
+
 def _ticket(board, ticket_id: int) -> DefectTicket:  # type: ignore[no-untyped-def]
     with session_scope(engine_for(board.store_url)) as s:
         return s.get(DefectTicket, ticket_id)
@@ -70,6 +78,103 @@ def test_no_session_no_data(board) -> None:  # type: ignore[no-untyped-def]
     )
     assert status == 401 and b"Oktober" not in body and b"scr" not in body and b"<table" not in body
     assert _ticket(board, board.tickets["scr"]).state == "open"
+
+
+#: Whatever is wider than the window, by tag and class (none may be: no sideways scrolling on any page)
+TOO_WIDE = """() => {
+    const w = window.innerWidth;
+    const wide = [...document.body.querySelectorAll('*')].filter(e => {
+        const r = e.getBoundingClientRect();
+        return r.width > 0 && (r.width > w + 0.5 || r.right > w + 0.5 || r.left < -0.5);
+    }).map(e => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().width)}px`);
+    return {scroll: document.documentElement.scrollWidth, inner: w, wide: wide.slice(0, 8)};
+}"""
+SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1366, "height": 800}}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_page_fits_the_window_in_both_languages(board, chromium, size: str) -> None:  # type: ignore[no-untyped-def]
+    """#18: at 390 px (every row a card) and at 1366 px, in Indonesian and English, no page is wider than
+    its window and no element sticks out of it. The Accountable sees the widest forms (the plan)."""
+    csi, scr = board.tickets["csi"], board.tickets["scr"]
+    pages = {
+        "board": "/kawal/?month=2026-10",
+        "kpi": "/kawal/kpi/scr?month=2026-10",
+        "defects": "/kawal/defects",
+        "mywork": "/kawal/defects?view=mine",
+        "ticket": f"/kawal/defects/{csi}",  # analysed: the recovery-plan form, three rows and two
+        "ticket-history": f"/kawal/defects/{scr}",
+        "review": "/kawal/review",
+    }
+    page = login(chromium, board.base, "om", viewport=SIZES[size], is_mobile=size == "phone")
+    for lang in ("id", "en"):
+        for name, path in pages.items():
+            page.goto(f"{board.base}{path}{'&' if '?' in path else '?'}lang={lang}")
+            assert page.locator("html").get_attribute("lang") == lang
+            fit = page.evaluate(TOO_WIDE)
+            assert fit["scroll"] <= fit["inner"] and not fit["wide"], (name, lang, size, fit)
+            shot(page, f"{name}-{lang}-{size}")
+    if size == "phone":  # a ticket row is a card: its state, due date and responsible on screen
+        page.goto(f"{board.base}/kawal/defects?lang=id")
+        row = page.locator(f"tr[data-ticket='{scr}']")
+        for cell in (row.locator("span.state"), row.get_by_test_id("due"), row.locator("td").last):
+            box = cell.bounding_box()
+            assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 390, cell
+    page.context.close()
+
+
+def test_my_work_lists_what_waits_for_each_person_with_its_due_date(board, chromium) -> None:  # type: ignore[no-untyped-def]
+    """#18: the PIC of the open SCR ticket sees it under "tugas saya", late since its analysis was due
+    2026-10-13 (two working days after the day it was told), in red with the word; the escalation list has
+    it too; the Accountable's own work is the CSI ticket whose plan waits for him."""
+    scr, csi = board.tickets["scr"], board.tickets["csi"]
+    pic = login(chromium, board.base, "pic_performance", viewport=SIZES["phone"], is_mobile=True)
+    follow(pic, pic.locator("header >> text=Defect"))
+    follow(pic, pic.locator("[data-view=mine]"))
+    rows = pic.locator("tr[data-ticket]")
+    assert [rows.nth(i).get_attribute("data-ticket") for i in range(rows.count())] == [str(scr)]
+    due = rows.first.get_by_test_id("due")
+    assert "analisis 2026-10-13" in due.inner_text()
+    marker = due.get_by_test_id("overdue")
+    assert marker.inner_text() == "⚠\xa0LEWAT TENGGAT"  # the word, not only the colour (one line: nbsp)
+    assert marker.evaluate("e => getComputedStyle(e).color") == "rgb(192, 57, 43)"  # --breach
+    assert "Anda PIC" in rows.first.get_by_test_id("mine").inner_text()
+    shot(pic, "mywork-pic-phone")
+    follow(pic, pic.locator("[data-view=escalated]"))
+    assert pic.locator(f"tr[data-ticket='{scr}']").get_by_test_id("escalated").is_visible()
+    follow(pic, pic.locator("text=English"))
+    assert pic.locator(f"tr[data-ticket='{scr}']").get_by_test_id("overdue").inner_text() == "⚠\xa0OVERDUE"
+    pic.context.close()
+
+    om = login(chromium, board.base, "om", viewport=SIZES["laptop"])
+    om.goto(f"{board.base}/kawal/defects?view=mine")
+    rows = om.locator("tr[data-ticket]")
+    assert [rows.nth(i).get_attribute("data-ticket") for i in range(rows.count())] == [str(csi)]
+    assert "menunggu keputusan Anda" in rows.first.inner_text()
+    shot(om, "mywork-accountable-laptop")
+    om.context.close()
+
+
+def test_a_refused_analysis_keeps_what_was_typed(board, chromium) -> None:  # type: ignore[no-untyped-def]
+    """#18: a PIC's analysis refused by the workflow (here: a root cause of spaces only, which the browser's
+    `required` lets through) comes back with the refusal on top, in Indonesian, and the recommendation
+    still in its field: nothing typed on a phone is lost, and there is no "back" that would lose it."""
+    scr = board.tickets["scr"]
+    pic = login(chromium, board.base, "pic_performance", viewport=SIZES["phone"], is_mobile=True)
+    pic.goto(f"{board.base}/kawal/defects/{scr}")
+    form = pic.get_by_test_id("form-analyse")
+    form.locator("textarea[name=root_cause]").fill("   ")
+    form.locator("input[name=coordinated_with]").fill("Fajar Nugroho")
+    form.locator("textarea[name=recommendation]").fill("Tambah satu agen cadangan pada shift pagi")
+    follow(pic, form.locator("button[type=submit]"))
+    assert pic.get_by_test_id("message").inner_text() == "Analisis memerlukan akar masalah."
+    assert pic.get_by_test_id("form-kept").is_visible()
+    form = pic.get_by_test_id("form-analyse")
+    assert form.locator("textarea[name=recommendation]").input_value() == "Tambah satu agen cadangan pada shift pagi"
+    assert form.locator("input[name=coordinated_with]").input_value() == "Fajar Nugroho"
+    shot(pic, "analysis-refused-phone")
+    assert _ticket(board, scr).state == "open"
+    pic.context.close()
 
 
 def test_board_shows_the_month_against_target_on_a_laptop_and_a_phone(board, chromium) -> None:  # type: ignore[no-untyped-def]
@@ -148,10 +253,14 @@ def test_a_ticket_walks_through_its_lifecycle_in_the_browser(board, chromium) ->
 
     # closing needs the KPI back on target for 3 periods since monitoring began: not yet (ISO 9001 10.2)
     om.reload()
+    om.get_by_test_id("form-close").locator("input[name=note]").fill("KPI kembali on target")
     follow(om, om.get_by_test_id("form-close").locator("button[type=submit]"))
-    assert om.locator("h1").inner_text() == "Ditolak"
-    assert "0 of the 3 consecutive period(s)" in om.get_by_test_id("message").inner_text()
+    assert om.get_by_test_id("refusal-title").inner_text() == "Ditolak"
+    message = om.get_by_test_id("message").inner_text()  # in the board's language, not the workflow's English
+    assert "baru 0 dari 3 periode berturut-turut on target" in message and "refused" not in message
     assert om.get_by_test_id("hint").count() == 0  # the Accountable may close: the line says why not yet
+    # the refused form comes back as it was sent: nothing typed is lost (#18)
+    assert om.get_by_test_id("form-close").locator("input[name=note]").input_value() == "KPI kembali on target"
     shot(om, "close-refused")
     assert _ticket(board, ticket_id).state == "monitoring"
 
@@ -182,9 +291,9 @@ def test_a_pic_trying_to_decide_a_plan_is_refused(board, chromium) -> None:  # t
             }""",
             [f"/kawal/defects/{ticket_id}/decide", page.locator("meta[name=csrf-token]").get_attribute("content")],
         )
-    assert page.locator("h1").inner_text() == "Ditolak"
+    assert page.get_by_test_id("refusal-title").inner_text() == "Ditolak"
     message = page.get_by_test_id("message").inner_text()
-    assert "may not decide" in message and "only the Accountable Rina Wulandari (om)" in message
+    assert message == f"Langkah «keputusan recovery plan» pada tiket #{ticket_id} bukan bagian Anda."
     hint = page.get_by_test_id("hint").inner_text()
     assert hint == (
         "Langkah «keputusan recovery plan» pada tiket berstatus «sudah dianalisis» hanya dapat dilakukan oleh: "
@@ -219,7 +328,8 @@ def test_bad_input_and_unknown_pages_are_one_clear_message(board, chromium) -> N
         max_redirects=0,
     )
     assert response.status == 400
-    assert "curative_due (baris 1): &#39;31-01-2030&#39; is not a date YYYY-MM-DD" in response.text()
+    assert "tenggat tindakan kuratif (baris 1): bukan tanggal YYYY-MM-DD." in response.text()
+    assert "31-01-2030" not in _message_of(response.text())  # the line never quotes what was typed
     assert "Traceback" not in response.text()
     assert _ticket(board, ticket_id).state == "analysed"
     for path, expected in (("/kawal/defects/999", "#999"), ("/kawal/kpi/no_such_kpi", "no_such_kpi")):

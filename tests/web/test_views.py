@@ -108,3 +108,47 @@ def test_csrf_token_is_bound_to_the_airflow_user_and_the_browser(monkeypatch: py
     assert not auth.csrf_ok(_request({}), "om", token)
     assert not auth.csrf_ok(_request({auth.CSRF_COOKIE: nonce}, origin="https://evil.example"), "om", token)
     assert auth.csrf_ok(_request({auth.CSRF_COOKIE: nonce}, origin="http://kawal.example:8080"), "om", token)
+
+
+def test_my_work_overdue_and_escalated(store_url: str) -> None:
+    """#18 (docs/kpi-board.md "My work"): mine = the PIC's tickets, open actions one owns, plans waiting for
+    the Accountable; overdue = an analysis or action past its due date (before today, site time);
+    escalated = the daily run told the Accountable. The seed's SCR analysis was due 2026-10-13."""
+    ids = seed_store(store_url, REGISTER)
+    engine, today = engine_for(store_url), date(2026, 12, 1)
+
+    def listed(view: str, person: str | None) -> list[int]:
+        return [r["t"].id for r in views.tickets(engine, REGISTER, False, "id", view=view, person=person, today=today)]
+
+    assert listed("mine", "pic_performance") == [ids["scr"]]
+    assert listed("mine", "pic_quality") == [ids["csi"]]  # analysed: his KPI's ticket is still his
+    assert listed("mine", "om") == [ids["csi"]]  # the plan waits for the Accountable's decision
+    assert listed("mine", None) == []  # an Airflow user who is nobody has no work
+    assert listed("overdue", None) == [ids["scr"]] and listed("escalated", None) == [ids["scr"]]
+    (row,) = [r for r in views.tickets(engine, REGISTER, False, "id", today=today) if r["t"].id == ids["scr"]]
+    assert row["due"]["what"] == "analysis" and row["due"]["date"] == date(2026, 10, 13) and row["due"]["overdue"]
+    # working days from 13 October to 1 December 2026, Indonesian holidays excluded (kawal.defects.calendar)
+    from kawal.defects.calendar import is_working_day
+
+    expected = sum(
+        is_working_day(date.fromordinal(d)) for d in range(date(2026, 10, 14).toordinal(), today.toordinal() + 1)
+    )
+    assert row["due"]["working_days"] == expected
+    # on its due day it is not late yet (the escalation's rule: due < today)
+    (same_day,) = [
+        r for r in views.tickets(engine, REGISTER, False, "id", today=date(2026, 10, 13)) if r["t"].id == ids["scr"]
+    ]
+    assert not same_day["due"]["overdue"] and same_day["due"]["today"]
+
+
+def test_the_defect_list_views_in_the_app(board_client) -> None:  # type: ignore[no-untyped-def]
+    pic = board_client.as_user("pic_performance")
+    html = pic.get("/defects?view=mine").text
+    assert (
+        f'data-ticket="{board_client.tickets["scr"]}"' in html
+        and f'data-ticket="{board_client.tickets["csi"]}"' not in html
+    )
+    assert "⚠&nbsp;LEWAT TENGGAT" in html and 'aria-current="page">tugas saya' in html
+    assert pic.get("/defects?view=nonsense").status_code == 200  # an unknown view is the plain list
+    guest = board_client.as_user("guest").get("/defects?view=mine").text
+    assert "tidak ada tugas atas nama Anda" in guest

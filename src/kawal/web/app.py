@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kawal.config import one_line
 from kawal.errors import KawalError
 from kawal.web import auth, views
-from kawal.web.i18n import DEFAULT_LANG, LANGS, locale, words
+from kawal.web.i18n import DEFAULT_LANG, LANGS, locale, refusal_text, words
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,12 @@ class Page:
                 csrf=auth.csrf_token(self.viewer.username, self.nonce),
                 state_label=lambda s: self.w.get(f"state_{s}", s),
                 sev_label=lambda s: self.w.get(f"sev_{s}", s),
+                # an event's action, the pipeline as actor, the data engineering list: by their label (#18)
+                event_label=lambda a: self.w.get(f"event_{a}", a),
+                who_label=lambda p: {
+                    "kawal": self.w["kawal_system"],
+                    "data_engineering": self.w["data_engineering_team"],
+                }.get(p, p),
                 cat_label=lambda c: self.w[views.category_key(c)],
                 **context,
             )
@@ -270,8 +276,23 @@ def create_app() -> FastAPI:
             return viewer
         page = Page(request, viewer)
         show_all = request.query_params.get("all") == "1"
-        rows = await run_in_threadpool(views.tickets, _engine(), _register(), show_all)
-        return page.render("defects.html.j2", rows=rows, show_all=show_all)
+        view = request.query_params.get("view")
+        if view not in views.VIEWS:
+            view = None  # an unknown view is the plain list, not an error: the links only offer the known ones
+        today = _today()
+        rows = await run_in_threadpool(
+            partial(
+                views.tickets,
+                _engine(),
+                _register(),
+                show_all,
+                page.lang,
+                view=view,
+                person=viewer.person_id,
+                today=today,
+            )
+        )
+        return page.render("defects.html.j2", rows=rows, show_all=show_all and not view, view=view, today=today)
 
     # {ticket_id:int}: only digits reach the page (anything else is the router's 404 below)
     @app.get("/defects/{ticket_id:int}", response_class=HTMLResponse)
@@ -282,19 +303,7 @@ def create_app() -> FastAPI:
         page = Page(request, viewer)
         if not 1 <= ticket_id <= MAX_TICKET_ID:
             return page.message(404, page.w["not_found"], f"#{ticket_id}")
-        register = _register()
-        data = await run_in_threadpool(views.ticket_detail, _engine(), register, ticket_id, page.loc)
-        if data is None:
-            return page.message(404, page.w["not_found"], f"#{ticket_id}")
-        return page.render(
-            "ticket.html.j2",
-            allowed=views.allowed_actions(register, data["t"], viewer.person_id),
-            who=views.who_may_act(register, data["t"], page.w),
-            people=register.people.people,
-            today=_today(),
-            saved=request.query_params.get("saved"),
-            **data,
-        )
+        return await _ticket(page, ticket_id, saved=request.query_params.get("saved"))
 
     @app.post("/defects/{ticket_id:int}/{action}", response_class=HTMLResponse)
     async def act(request: Request, ticket_id: int, action: str, background: BackgroundTasks) -> Response:
@@ -310,13 +319,7 @@ def create_app() -> FastAPI:
         if action not in views.ACTIONS:
             return page.message(404, page.w["not_found"], action, ticket_id)
         if viewer.person is None:
-            return page.message(
-                403,
-                page.w["refused"],
-                f"refused: Airflow user {viewer.username!r} is not linked to a person in kpi_rules/people.yaml "
-                "(field airflow_user, or a person id equal to the login)",
-                ticket_id,
-            )
+            return page.message(403, page.w["refused"], page.w["refused_not_person"], ticket_id)
         from kawal.defects import workflow
         from kawal.defects.lifecycle import Refused
         from kawal.store import session_scope
@@ -345,13 +348,22 @@ def create_app() -> FastAPI:
                     t = workflow.close(session, register, ticket_id, person, _text(form, "note"))
                 return t.state
 
+        # A refused or invalid step re-renders the ticket with what was typed still in its form: a "back"
+        # link would be a new GET that loses it, and on a phone a long analysis is not typed twice (#18).
+        # Only after the CSRF check above: a forged post never gets its text shown back in a form.
         try:
             state = await run_in_threadpool(apply)
         except Refused as exc:
+            log.info("Kawal board: %s refused on #%s: %s", action, ticket_id, exc)
             hint = await run_in_threadpool(_refusal_hint, engine, register, ticket_id, action, person, page.w)
-            return page.message(403, page.w["refused"], str(exc), ticket_id, hint=hint)
-        except KawalError as exc:  # e.g. ticket does not exist, a malformed date
-            return page.message(400, page.w["bad_input"], str(exc), ticket_id)
+            refusal = {"title": page.w["refused"], "text": refusal_text(str(exc), page.w), "hint": hint}
+            return await _ticket(page, ticket_id, status_code=403, refusal=refusal, typed=(action, form))
+        except FormError as exc:  # a malformed date, a half-filled plan row: said by the board itself
+            named = {k: page.w.get(v, v) if k in ("field", "kind") else v for k, v in exc.params.items()}
+            refusal = {"title": page.w["bad_input"], "text": page.w[exc.key].format(**named), "hint": ""}
+            return await _ticket(page, ticket_id, status_code=400, refusal=refusal, typed=(action, form))
+        except KawalError as exc:  # e.g. the ticket does not exist (any more)
+            return page.message(400, page.w["bad_input"], refusal_text(str(exc), page.w), ticket_id)
         background.add_task(_deliver_outbox, register, engine)
         return RedirectResponse(
             f"{page.root}/defects/{ticket_id}?saved={state}", status_code=303, headers=SECURITY_HEADERS
@@ -369,7 +381,7 @@ def create_app() -> FastAPI:
         if isinstance(asked, Response):
             return asked
         first = asked or await run_in_threadpool(views.review_month, engine, today)
-        data = await run_in_threadpool(views.review, engine, register, today, first)
+        data = await run_in_threadpool(views.review, engine, register, today, first, page.lang)
         return page.render(
             "review.html.j2", first=first, month_label=_month_label, **_month_links(register, first), **data
         )
@@ -394,6 +406,58 @@ def create_app() -> FastAPI:
     return app
 
 
+class FormError(KawalError):
+    """A form the board cannot read (a malformed date, a half-filled row), as a catalogue key and the
+    row numbers it names: said in the page's language, never quoting what was typed."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
+class Typed:
+    """What a refused form sent, for the template to put back in its fields (one value or one per row)."""
+
+    def __init__(self, action: str, form: Any) -> None:
+        self.action, self.form = action, form
+
+    def one(self, action: str, name: str, default: str = "") -> str:
+        value = self.form.get(name) if action == self.action else None
+        return value if isinstance(value, str) else default
+
+    def row(self, action: str, name: str, i: int) -> str:
+        values = self.form.getlist(name) if action == self.action else []
+        return values[i] if i < len(values) and isinstance(values[i], str) else ""
+
+
+async def _ticket(
+    page: Page,
+    ticket_id: int,
+    *,
+    status_code: int = 200,
+    saved: str | None = None,
+    refusal: dict | None = None,
+    typed: tuple[str, Any] | None = None,
+) -> Response:
+    """The ticket page; after a refused step with the refusal on top and the form as it was sent."""
+    register = _register()
+    data = await run_in_threadpool(views.ticket_detail, _engine(), register, ticket_id, page.loc, page.lang)
+    if data is None:
+        return page.message(404, page.w["not_found"], f"#{ticket_id}")
+    return page.render(
+        "ticket.html.j2",
+        status_code,
+        allowed=views.allowed_actions(register, data["t"], page.viewer.person_id),
+        who=views.who_may_act(register, data["t"], page.w),
+        people=register.people.people,
+        today=_today(),
+        saved=saved,
+        refusal=refusal,
+        typed=Typed(*typed) if typed else Typed("", {}),
+        **data,
+    )
+
+
 def _month_label(first: date, lang: str) -> str:
     from babel.dates import format_date
 
@@ -412,8 +476,10 @@ def _form_date(form: Any, name: str, row: int | None = None) -> date | None:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        where = f"{name} (baris {row + 1})" if row is not None else name
-        raise KawalError(f"{where}: {raw!r} is not a date YYYY-MM-DD") from None
+        field = f"field_{name}"
+        if row is not None:
+            raise FormError("bad_date_row", field=field, row=row + 1) from None
+        raise FormError("bad_date", field=field) from None
 
 
 def _planned_actions(form: Any) -> list:  # type: ignore[type-arg]
@@ -431,7 +497,7 @@ def _planned_actions(form: Any) -> list:  # type: ignore[type-arg]
             if not text and not due:
                 continue
             if not text or not owner or due is None:
-                raise KawalError(f"{kind} action, row {i + 1}: description, owner and due date are all required")
+                raise FormError("bad_plan_row", kind=kind, row=i + 1)
             out.append(PlannedAction(kind, text, owner, due))
     return out
 

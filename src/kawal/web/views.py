@@ -18,8 +18,10 @@ from kawal.kpis.evaluation import Status
 from kawal.kpis.summary import format_number, format_target, month_attainment
 from kawal.periods import days_of_month, month_start
 from kawal.register import Category, Register
+from kawal.reports.labels import LABELS as REPORT_LABELS
 from kawal.settings import in_site_time
 from kawal.store.models import DefectEvent, DefectOccurrence, DefectTicket, KpiValue, RecoveryAction
+from kawal.web.i18n import why_text
 
 ACTIONS = ("analyse", "decide", "verify", "close")
 
@@ -120,14 +122,14 @@ def board(engine: Engine, register: Register, first: date, lang: str, loc: str) 
             {
                 "kpi": a.kpi,
                 "name": a.kpi.name_id if lang == "id" else a.kpi.name_en,
-                "unit": a.kpi.unit.label_id,
+                "unit": REPORT_LABELS[lang][f"unit_{a.kpi.unit.value}"],
                 "actual": format_number(a.value, loc),
                 "target": format_target(a.kpi, a.target, loc),
                 "status": a.status.value,
                 "days_covered": a.days_covered,
                 "days_in_month": len(days),
                 "days_breached": a.days_breached,
-                "why": a.why,
+                "why": why_text(a.why, lang),
                 "trend": sparkline([by_day.get(d) for d in days], a.target.value if a.target else None),
             }
         )
@@ -150,7 +152,10 @@ def kpi_detail(engine: Engine, register: Register, kpi_id: str, first: date, lan
     axis = [d for d in days_of_month(first) if by_day and d <= max(by_day)]  # a running month: up to its last day
     chart = ""
     if sum(v is not None for v, _ in by_day.values()) >= 2:
-        spec = chart_spec(kpi, register, axis, by_day, monthly=False, title=kpi.id, lang=lang)
+        # titled by its name in the page's language: the raw id is no word of the board (#18)
+        spec = chart_spec(
+            kpi, register, axis, by_day, monthly=False, title=kpi.name_id if lang == "id" else kpi.name_en, lang=lang
+        )
         chart = kpi_chart_svg(spec, locale_decimal_comma=lang == "id")
     with Session(engine) as session:
         occurrences = session.scalars(
@@ -167,6 +172,7 @@ def kpi_detail(engine: Engine, register: Register, kpi_id: str, first: date, lan
         "kpi": kpi,
         "name": kpi.name_id if lang == "id" else kpi.name_en,
         "pic": register.people.describe(kpi.pic, "role"),
+        "unit": REPORT_LABELS[lang][f"unit_{kpi.unit.value}"],
         "month": month,
         "actual": format_number(month.value if month else None, loc),
         "target": format_target(kpi, month.target if month else None, loc),
@@ -188,30 +194,133 @@ def kpi_detail(engine: Engine, register: Register, kpi_id: str, first: date, lan
     }
 
 
-def tickets(engine: Engine, register: Register, show_all: bool) -> list[dict]:
+#: The defect list's "my work" views (#18, docs/kpi-board.md): ``?view=`` values.
+VIEWS = ("mine", "overdue", "escalated")
+#: Events with which the daily pipeline told the Accountable that a ticket is late (kawal.defects.monitoring.escalate).
+ESCALATION_EVENTS = ("escalated", "action_overdue")
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end`` (site calendar: weekends and Indonesian
+    public holidays excluded, kawal.defects.calendar), so "late by N" counts the days the PIC had."""
+    from kawal.defects.calendar import is_working_day
+
+    low, high = min(start, end), max(start, end)
+    n, day = 0, low
+    while day < high:
+        day += timedelta(days=1)
+        n += is_working_day(day)
+    return n
+
+
+def _due(t: DefectTicket, open_actions: list[RecoveryAction], today: date) -> dict | None:
+    """The ticket's next due date and whether it is past: the PIC's analysis while the ticket waits for it
+    (open, reopened: the date kawal.defects.monitoring set in working days), else its earliest recovery
+    action not yet done. Past means before today, the rule of kawal.defects.monitoring.escalate."""
+    if t.kind == "kpi_defect" and t.state in (State.open.value, State.reopened.value):
+        what, due = "analysis", t.analysis_due
+    elif open_actions:
+        what, due = "action", min(a.due_date for a in open_actions)
+    else:
+        return None
+    late = due < today
+    return {
+        "what": what,
+        "date": due,
+        "overdue": late,
+        "working_days": working_days_between(due, today) if due != today else 0,
+        "today": due == today,
+    }
+
+
+def mine_reasons(
+    register: Register, t: DefectTicket, open_actions: list[RecoveryAction], person: str | None
+) -> list[str]:
+    """Why an active ticket is ``person``'s work now (#18, docs/kpi-board.md "My work"): the PIC of a KPI
+    defect; the owner of a recovery action not yet done; the Accountable while the plan waits for a
+    decision (analysed); a data engineer on a data incident. Empty: not theirs."""
+    if person is None or t.active_key is None:
+        return []
+    why = []
+    if t.kind == "kpi_defect" and t.responsible == person:
+        why.append("pic")
+    if any(a.owner == person for a in open_actions):
+        why.append("owner")
+    if t.kind == "kpi_defect" and t.state == State.analysed.value and person == register.people.accountable:
+        why.append("decide")
+    if t.kind == "data_incident" and person in register.people.data_engineering:
+        why.append("data")
+    return why
+
+
+def tickets(
+    engine: Engine,
+    register: Register,
+    show_all: bool,
+    lang: str = "id",
+    *,
+    view: str | None = None,
+    person: str | None = None,
+    today: date | None = None,
+) -> list[dict]:
+    """The defect list, each ticket with its next due date and overdue and escalation markers; a ``view``
+    (:data:`VIEWS`) keeps only active tickets that are the person's work, overdue, or escalated."""
+    today = today or date.today()
     with Session(engine) as session:
         query = select(DefectTicket).order_by(DefectTicket.id.desc())
-        if not show_all:
+        if not show_all or view:
             query = query.where(DefectTicket.active_key.is_not(None))
         found = session.scalars(query).all()
         counts = dict(
             session.execute(select(DefectOccurrence.ticket_id, func.count()).group_by(DefectOccurrence.ticket_id)).all()
         )
-    return [
-        {
+        open_actions: dict[int, list[RecoveryAction]] = {}
+        for a in session.scalars(select(RecoveryAction).where(RecoveryAction.done_on.is_(None))):
+            open_actions.setdefault(a.ticket_id, []).append(a)
+        escalated = set(
+            session.scalars(
+                select(DefectEvent.ticket_id).where(DefectEvent.action.in_(ESCALATION_EVENTS)).distinct()
+            ).all()
+        )
+        session.expunge_all()
+    rows = []
+    for t in found:
+        actions = open_actions.get(t.id, []) if t.active_key is not None else []
+        due = _due(t, actions, today) if t.active_key is not None else None
+        mine = mine_reasons(register, t, actions, person)
+        row = {
             "t": t,
-            "subject": _subject(register, t),
-            "responsible": register.people.describe(t.responsible),
+            "subject": subject(register, t, lang),
+            "responsible": responsible(register, t),
             "occurrences": counts.get(t.id, 0),
+            "due": due,
+            "escalated": t.id in escalated and t.active_key is not None,
+            "mine": mine,
         }
-        for t in found
-    ]
+        if view == "mine" and not mine:
+            continue
+        if view == "overdue" and not (due and due["overdue"]):
+            continue
+        if view == "escalated" and not row["escalated"]:
+            continue
+        rows.append(row)
+    return rows
 
 
-def _subject(register: Register, t: DefectTicket) -> str:
+def subject(register: Register, t: DefectTicket, lang: str = "id") -> str:
+    """What a ticket is about, by its name in the page's language (never the raw KPI id, #18)."""
     if t.kind == "kpi_defect" and register.has_kpi(t.subject):
-        return f"{register.kpi(t.subject).name_id} ({t.subject})"
-    return t.subject
+        kpi = register.kpi(t.subject)
+        return kpi.name_id if lang == "id" else kpi.name_en
+    return t.subject  # a data incident's source, as named in the source mapping
+
+
+def responsible(register: Register, t: DefectTicket, detail: str | None = None) -> str:
+    """The responsible person's name; a data incident's list (``data_engineering``) as a marker the
+    template labels in the page's language."""
+    if t.responsible == "data_engineering":
+        return "data_engineering"
+    return register.people.describe(t.responsible, detail)  # type: ignore[arg-type]
 
 
 def allowed_actions(register: Register, t: DefectTicket, person_id: str | None) -> list[str]:
@@ -244,7 +353,7 @@ def who_may_act(register: Register, t: DefectTicket, w: dict[str, str]) -> str:
     return ", ".join(names) or "—"
 
 
-def ticket_detail(engine: Engine, register: Register, ticket_id: int, loc: str) -> dict | None:
+def ticket_detail(engine: Engine, register: Register, ticket_id: int, loc: str, lang: str = "id") -> dict | None:
     with Session(engine) as session:
         t = session.get(DefectTicket, ticket_id)
         if t is None:
@@ -264,8 +373,8 @@ def ticket_detail(engine: Engine, register: Register, ticket_id: int, loc: str) 
         session.expunge_all()
     return {
         "t": t,
-        "subject": _subject(register, t),
-        "responsible": register.people.describe(t.responsible, "role"),
+        "subject": subject(register, t, lang),
+        "responsible": responsible(register, t, "role"),
         "occurrences": [
             {
                 "period_type": o.period_type,
@@ -277,10 +386,15 @@ def ticket_detail(engine: Engine, register: Register, ticket_id: int, loc: str) 
             for o in occurrences
         ],
         "actions": [{"a": a, "owner": register.people.describe(a.owner)} for a in actions],
-        "events": [{"e": e, "at": in_site_time(e.at), "actor": register.people.describe(e.actor)} for e in events],
+        "events": [{"e": e, "at": in_site_time(e.at), "actor": _actor(register, e.actor)} for e in events],
         "streak": streak,
         "needed": needed,
     }
+
+
+def _actor(register: Register, actor: str) -> str:
+    # "kawal" is the pipeline itself and "data_engineering" a list: the template labels both (#18)
+    return actor if actor in ("kawal", "data_engineering") else register.people.describe(actor)
 
 
 def review_month(engine: Engine, today: date) -> date:
@@ -292,13 +406,24 @@ def review_month(engine: Engine, today: date) -> date:
     return latest or (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-def review(engine: Engine, register: Register, today: date, first: date) -> dict:
+def review(engine: Engine, register: Register, today: date, first: date, lang: str = "id") -> dict:
     """The monthly review (§4.7, §5.5), read only: the month's minutes and addenda as the Review module
     keeps them (frozen once final, ISO 9001 7.5.3), and today's agenda material."""
     from kawal.review.render import minutes_context
+    from kawal.review.terms import STATUS_LABEL
 
     with Session(engine) as session:
         minutes = minutes_context(session, register, first, today)["documents"]
+        for doc in minutes:  # the review module's words are Indonesian: the board says them in the page's language
+            # "<time> oleh <name>" is kawal.review.render's own wording: its two parts, said in the page's words
+            at, _by, who = (doc.get("finalized") or "").partition(" oleh ")
+            doc["finalized_at"], doc["finalized_who"] = at, who
+            for a in doc["actions"]:
+                a["done_suffix"] = a["status"][len(STATUS_LABEL[a["state"]]) :].strip()
+                a["kpi_name"] = None
+                if a.get("kpi_id") and register.has_kpi(a["kpi_id"]):
+                    kpi = register.kpi(a["kpi_id"])
+                    a["kpi_name"] = kpi.name_id if lang == "id" else kpi.name_en
         repeated = session.scalars(
             select(DefectTicket)
             .where(DefectTicket.repeat_flag.is_(True), DefectTicket.active_key.is_not(None))
@@ -317,7 +442,7 @@ def review(engine: Engine, register: Register, today: date, first: date) -> dict
         session.expunge_all()
     return {
         "minutes": minutes,
-        "repeated": [{"t": t, "subject": _subject(register, t)} for t in repeated],
+        "repeated": [{"t": t, "subject": subject(register, t, lang)} for t in repeated],
         "overdue": [{"a": a, "owner": register.people.describe(a.owner)} for a in overdue],
     }
 
