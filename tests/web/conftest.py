@@ -170,8 +170,9 @@ TEST_USER_HEADER = "x-kawal-test-user"  # read only by the test double of auth.a
 class BoardClient:
     """The board's FastAPI app in-process (Starlette's TestClient) over the seeded store, as a given
     Airflow login: the pages exactly as the plugin renders them, without starting an api-server. Only
-    the question "who is signed in" is answered here (kawal.web.auth's own checks are tested against the
-    real api-server in test_board_browser.py and tests/security)."""
+    the questions "who is signed in" and "does Airflow's auth manager let them in" are answered here
+    (kawal.web.auth's own checks are tested against the real api-server in test_board_browser.py and
+    tests/security; the FAB auth manager's verdict in test_auth_manager.py and the stack test)."""
 
     store_url: str
     tickets: dict[str, int]
@@ -196,7 +197,11 @@ def board_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Bo
     async def signed_in(request: object) -> str | None:  # each client says whom it signs in as
         return request.headers.get(TEST_USER_HEADER)  # type: ignore[attr-defined]
 
+    async def auth_manager_allows(request: object, username: str) -> None:  # its verdict is tested elsewhere
+        return None
+
     monkeypatch.setattr(auth, "airflow_username", signed_in)
+    monkeypatch.setattr(auth, "board_refusal", auth_manager_allows)
     clients: list[TestClient] = []
 
     def as_user(username: str) -> TestClient:
