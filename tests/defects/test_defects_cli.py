@@ -72,18 +72,27 @@ def test_walk_analyse_decide_verify_close(cli_env) -> None:  # type: ignore[no-u
     for args in steps:
         result = kawal("defects", *args)
         assert result.exit_code == 0, result.output
-    assert "is now monitoring" in result.output
+    assert "sekarang pemantauan" in result.output  # the site's language by default (#18)
 
     refused = kawal("defects", "close", tid, "--as", "om")
     assert refused.exit_code == 2 and "on target for 0 of the 3" in refused.output
     store_days(engine, [scr_day(date(2026, 10, d), 97.0, "met") for d in (17, 18, 19)])
     closed = kawal("defects", "close", tid, "--as", "om", "--note", "efektif")
     assert closed.exit_code == 0, closed.output
-    assert f"ticket #{tid} is now closed" in closed.output
+    assert f"tiket #{tid} sekarang ditutup" in closed.output
 
     shown = kawal("defects", "show", tid).output
-    for text in ("Agen shift siang kurang", "[curative]", "tl_voice", "closed", "pemantauan sejak 2026-10-17"):
+    for text in ("Agen shift siang kurang", "[kuratif]", "tl_voice", "ditutup", "pemantauan sejak 2026-10-17"):
         assert text in shown
+    # --lang en (or KAWAL_LANG=en): the same ticket in English, states and kinds by their label, never the id
+    english = kawal("defects", "show", tid, "--lang", "en").output
+    for text in (f"Ticket #{tid} · KPI defect · Success Call Ratio", "[curative]", "recovery plan decided → monitoring",
+                 "monitored since 2026-10-17", "  history:"):  # fmt: skip
+        assert text in english, english
+    for text in ("plan_decided", "kpi_defect", "kejadian", "riwayat"):
+        assert text not in english, text
+    listed_en = CliRunner(env={"KAWAL_LANG": "en"}).invoke(main, ["defects", "list", "--all"]).output
+    assert "kind" in listed_en.splitlines()[0] and "closed" in listed_en and "Success Call Ratio" in listed_en
     subjects = [m["Subject"] for m in sink.messages()]
     assert any("menunggu keputusan recovery plan" in s for s in subjects)
     assert any("Recovery plan tiket" in s for s in subjects)

@@ -111,7 +111,7 @@ def test_draft_is_prefilled_from_the_month_and_redrafting_adds_nothing(demo_home
     assert refs == _expected_refs(demo_home)
     assert any(r.startswith("ticket:") for r in refs) and any(r.startswith("recovery:") for r in refs)
     assert [i["number"] for i in doc["items"]] == list(range(1, len(refs) + 1))
-    assert "0 agenda item(s) added" in again.output
+    assert "0 item agenda ditambahkan" in again.output  # the site's language by default (#18)
     assert doc["meeting_date"] == MEETING and doc["place"] == "Ruang Rapat" and doc["chair"] == "om"
     # the pre-filled facts state the ticket's state and the count of the month's occurrences
     (n,) = sql_rows(demo_home, "SELECT count(*) AS n FROM defect_occurrence WHERE ticket_id=:t", t=ticket_with_plan)

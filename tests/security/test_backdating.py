@@ -87,7 +87,7 @@ def test_done_on_in_the_future_is_refused_in_the_workflow_too(decided) -> None: 
         session_scope(engine) as s,
     ):
         verify(s, REGISTER, tid, "om", date(2026, 12, 8), "", today=date(2026, 12, 7))
-    ok = kawal("defects", "verify", str(tid), "--as", "om", "--done-on", "2026-12-01")
+    ok = kawal("defects", "verify", str(tid), "--as", "om", "--done-on", "2026-12-01", "--lang", "en")
     assert ok.exit_code == 0 and f"ticket #{tid} is now monitoring" in ok.output
 
 

@@ -48,3 +48,18 @@ def month_option(_ctx: click.Context, _param: click.Parameter, value: str | None
         return parse_month(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def lang_option(fn):  # type: ignore[no-untyped-def]
+    """``--lang id|en`` (or ``KAWAL_LANG``) of the human-facing lines; default the site's language (#18).
+    Machine output (``--format json``) and the ids in it are the same in every language."""
+    from kawal.notify.catalogue import LANGS, SITE_LANG
+
+    return click.option(
+        "--lang",
+        type=click.Choice(LANGS),
+        envvar="KAWAL_LANG",
+        default=SITE_LANG,
+        show_default=True,
+        help="language of the lines printed (env KAWAL_LANG)",
+    )(fn)

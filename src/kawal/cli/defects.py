@@ -12,22 +12,138 @@ from datetime import date
 import click
 from sqlalchemy import func, select
 
-from kawal.cli.context import date_option, store_context, today
+from kawal.cli.context import date_option, lang_option, store_context, today
 from kawal.errors import KawalError
 
+#: the lines ``kawal defects …`` prints, per ``--lang``/``KAWAL_LANG`` (#18); states, kinds, severities
+#: and action kinds are shown by their label from the mail catalogue (kawal.notify.catalogue)
+WORDS: dict[str, dict[str, str]] = {
+    "id": {
+        "queued": "notifikasi diantrekan, belum terkirim: {error}",
+        "sent": "{n} notifikasi terkirim",
+        "retry": "{n} notifikasi diantrekan untuk dicoba lagi: {error}",
+        "none": "tidak ada tiket",
+        "header": "{id:>4}  {kind:<13} {subject:<26} {state:<24} {sev:<9} {opened:<11} {n:>4}  PIC",
+        "h.kind": "jenis",
+        "h.subject": "KPI/sumber",
+        "h.state": "status",
+        "h.sev": "sev.",
+        "h.opened": "dibuka",
+        "h.n": "kali",
+        "kind.kpi_defect": "defect KPI",
+        "kind.data_incident": "insiden data",
+        "scope.all": "semua",
+        "show.head": "Tiket #{id} · {kind} · {subject} ({scope}) · {state} · severity {severity}",
+        "show.who": "  penanggung jawab {who}; dibuka {opened}; analisis paling lambat {due}",
+        "show.repeat": "  ↻ berulang: masuk agenda review bulanan (§5.5)",
+        "show.root_cause": "akar masalah",
+        "show.coordinated": "koordinasi",
+        "show.recommendation": "rekomendasi",
+        "show.monitoring": "  pemantauan sejak {since}: {streak}/{needed} periode berturut-turut on target",
+        "show.occurrences": "  kejadian:",
+        "show.value": "nilai {value}, target {target} (rev {rev})",
+        "show.plan": "  recovery plan:",
+        "show.done": "selesai {day}",
+        "show.due": "tenggat {day}",
+        "show.history": "  riwayat:",
+        "period.day": "hari",
+        "period.month": "bulan",
+        "event.opened": "dibuka",
+        "event.occurrence_added": "kejadian ditambahkan",
+        "event.analysed": "dianalisis",
+        "event.plan_decided": "plan diputuskan",
+        "event.verified": "kuratif selesai",
+        "event.closed": "ditutup",
+        "event.reopened": "dibuka kembali",
+        "event.escalated": "dieskalasi",
+        "event.action_overdue": "tindakan terlambat",
+        "event.severity_raised": "severity naik",
+        "now": "tiket #{id} sekarang {state}",
+        "notify": "{sent} terkirim, {failed} masih tertunda",
+    },
+    "en": {
+        "queued": "notification queued, not sent now: {error}",
+        "sent": "{n} notification(s) sent",
+        "retry": "{n} notification(s) queued for retry: {error}",
+        "none": "no tickets",
+        "header": "{id:>4}  {kind:<13} {subject:<26} {state:<24} {sev:<9} {opened:<11} {n:>4}  PIC",
+        "h.kind": "kind",
+        "h.subject": "KPI/source",
+        "h.state": "state",
+        "h.sev": "sev.",
+        "h.opened": "opened",
+        "h.n": "times",
+        "kind.kpi_defect": "KPI defect",
+        "kind.data_incident": "data incident",
+        "scope.all": "all",
+        "show.head": "Ticket #{id} · {kind} · {subject} ({scope}) · {state} · severity {severity}",
+        "show.who": "  responsible {who}; opened {opened}; analysis due by {due}",
+        "show.repeat": "  ↻ repeat: on the monthly review's agenda (§5.5)",
+        "show.root_cause": "root cause",
+        "show.coordinated": "coordinated with",
+        "show.recommendation": "recommendation",
+        "show.monitoring": "  monitored since {since}: {streak}/{needed} consecutive periods on target",
+        "show.occurrences": "  occurrences:",
+        "show.value": "value {value}, target {target} (rev {rev})",
+        "show.plan": "  recovery plan:",
+        "show.done": "done {day}",
+        "show.due": "due {day}",
+        "show.history": "  history:",
+        "period.day": "day",
+        "period.month": "month",
+        "event.opened": "opened",
+        "event.occurrence_added": "occurrence added",
+        "event.analysed": "analysed",
+        "event.plan_decided": "plan decided",
+        "event.verified": "curative done",
+        "event.closed": "closed",
+        "event.reopened": "reopened",
+        "event.escalated": "escalated",
+        "event.action_overdue": "action overdue",
+        "event.severity_raised": "severity raised",
+        "now": "ticket #{id} is now {state}",
+        "notify": "{sent} sent, {failed} still pending",
+    },
+}
 
-def _deliver(register, engine) -> None:  # type: ignore[no-untyped-def]
+
+def _w(lang: str, key: str, **fields: object) -> str:
+    return WORDS[lang][key].format(**fields)
+
+
+def _label(lang: str, key: str) -> str:
+    """A stored id (state, severity, action kind) as people read it, from the mail catalogue."""
+    from kawal.notify.catalogue import MAIL
+
+    return MAIL[lang].get(key, key.split(".", 1)[-1])
+
+
+def _responsible(register, lang: str, t) -> str:  # type: ignore[no-untyped-def]
+    """Who answers for a ticket: the person's name, or data engineering (never the raw role id)."""
+    if t.responsible == "data_engineering":
+        return "data engineering"
+    return register.people.describe(t.responsible, "id")
+
+
+def _subject(register, lang: str, t) -> str:  # type: ignore[no-untyped-def]
+    if t.kind == "kpi_defect" and register.has_kpi(t.subject):
+        k = register.kpi(t.subject)
+        return (k.name_id if lang == "id" else k.name_en).split(" (")[0]
+    return t.subject
+
+
+def _deliver(register, engine, lang: str) -> None:  # type: ignore[no-untyped-def]
     from kawal.notify.outbox import deliver_pending
 
     try:
         report = deliver_pending(engine, register)
     except KawalError as exc:
-        click.echo(f"notification queued, not sent now: {exc}", err=True)
+        click.echo(_w(lang, "queued", error=exc), err=True)
         return
     if report.sent:
-        click.echo(f"{report.sent} notification(s) sent")
+        click.echo(_w(lang, "sent", n=report.sent))
     if report.failed:
-        click.echo(f"{report.failed} notification(s) queued for retry: {report.errors[0]}", err=True)
+        click.echo(_w(lang, "retry", n=report.failed, error=report.errors[0]), err=True)
 
 
 @click.group("defects")
@@ -44,13 +160,14 @@ def defects() -> None:
     type=click.Choice(["open", "analysed", "plan_decided", "monitoring", "closed", "reopened"]),
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def list_tickets(show_all: bool, state: str | None, fmt: str) -> None:
+@lang_option
+def list_tickets(show_all: bool, state: str | None, fmt: str, lang: str) -> None:
     """Tickets, newest first (active ones unless --all)."""
     from sqlalchemy.orm import Session
 
     from kawal.store.models import DefectOccurrence, DefectTicket
 
-    _register, engine = store_context()
+    register, engine = store_context()
     with Session(engine) as session:
         query = select(DefectTicket).order_by(DefectTicket.id.desc())
         if state:
@@ -82,20 +199,24 @@ def list_tickets(show_all: bool, state: str | None, fmt: str) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        click.echo("no tickets")
+        click.echo(_w(lang, "none"))
         return
-    click.echo(f"{'#':>4}  {'jenis':<13} {'KPI/sumber':<26} {'status':<13} {'sev.':<9} {'dibuka':<11} {'kali':>4}  PIC")
-    for r in rows:
+    heads = {k: _w(lang, f"h.{k}") for k in ("kind", "subject", "state", "sev", "opened", "n")}
+    click.echo(_w(lang, "header", id="#", **heads))
+    for t, r in zip(tickets, rows, strict=True):
         flag = " ↻" if r["repeat_flag"] else ""
-        click.echo(
-            f"{r['id']:>4}  {r['kind']:<13} {r['subject']:<26} {r['state']:<13} {r['severity']:<9} "
-            f"{r['opened_on']:<11} {r['occurrences']:>4}  {r['responsible']}{flag}"
-        )
+        line = _w(
+            lang, "header", id=r["id"], kind=_w(lang, f"kind.{t.kind}"), subject=_subject(register, lang, t),
+            state=_label(lang, f"state.{t.state}"), sev=_label(lang, f"severity.{t.severity}"), opened=r["opened_on"],
+            n=r["occurrences"],
+        )  # fmt: skip
+        click.echo(line.removesuffix("PIC") + _responsible(register, lang, t) + flag)
 
 
 @defects.command("show")
 @click.argument("ticket_id", type=int)
-def show(ticket_id: int) -> None:
+@lang_option
+def show(ticket_id: int, lang: str) -> None:
     """One ticket: occurrences, recovery plan and its full history."""
     from sqlalchemy.orm import Session
 
@@ -106,46 +227,55 @@ def show(ticket_id: int) -> None:
     register, engine = store_context()
     with Session(engine) as session:
         t = ticket(session, ticket_id)
-        click.echo(f"Tiket #{t.id} · {t.kind} · {t.subject} ({t.scope}) · {t.state} · severity {t.severity}")
-        click.echo(f"  penanggung jawab {t.responsible}; dibuka {t.opened_on}; analisis paling lambat {t.analysis_due}")
+        click.echo(
+            _w(lang, "show.head", id=t.id, kind=_w(lang, f"kind.{t.kind}"), subject=_subject(register, lang, t),
+               scope=WORDS[lang].get(f"scope.{t.scope}", t.scope), state=_label(lang, f"state.{t.state}"),
+               severity=_label(lang, f"severity.{t.severity}"))
+        )  # fmt: skip
+        who = _responsible(register, lang, t)
+        click.echo(_w(lang, "show.who", who=who, opened=t.opened_on, due=t.analysis_due))
         if t.repeat_flag:
-            click.echo("  ↻ berulang: masuk agenda review bulanan (§5.5)")
+            click.echo(_w(lang, "show.repeat"))
         for label, text in (
-            ("akar masalah", t.root_cause),
-            ("koordinasi", t.coordinated_with),
-            ("rekomendasi", t.recommendation),
+            ("show.root_cause", t.root_cause),
+            ("show.coordinated", t.coordinated_with),
+            ("show.recommendation", t.recommendation),
         ):
             if text:
-                click.echo(f"  {label}: {text}")
+                click.echo(f"  {_w(lang, label)}: {text}")
         if t.kind == "kpi_defect" and t.monitoring_since:
             streak, needed = effectiveness(session, register, t)
-            click.echo(f"  pemantauan sejak {t.monitoring_since}: {streak}/{needed} periode berturut-turut on target")
-        click.echo("  kejadian:")
+            click.echo(_w(lang, "show.monitoring", since=t.monitoring_since, streak=streak, needed=needed))
+        click.echo(_w(lang, "show.occurrences"))
         for o in session.scalars(
             select(DefectOccurrence).where(DefectOccurrence.ticket_id == t.id).order_by(DefectOccurrence.period_start)
         ):
-            shown = o.note if o.note else f"nilai {o.value:.2f}, target {o.target:g} (rev {o.register_rev})"
-            click.echo(f"    {o.period_type} {o.period_start}: {shown}")
+            shown = o.note if o.note else _w(lang, "show.value", value=f"{o.value:.2f}", target=f"{o.target:g}",
+                                             rev=o.register_rev)  # fmt: skip
+            click.echo(f"    {WORDS[lang].get(f'period.{o.period_type}', o.period_type)} {o.period_start}: {shown}")
         actions = session.scalars(select(RecoveryAction).where(RecoveryAction.ticket_id == t.id)).all()
         if actions:
-            click.echo("  recovery plan:")
+            click.echo(_w(lang, "show.plan"))
             for a in actions:
-                done = f"selesai {a.done_on}" if a.done_on else f"tenggat {a.due_date}"
-                click.echo(f"    [{a.kind}] #{a.id} {a.description} — {a.owner}, {done}")
-        click.echo("  riwayat:")
+                done = _w(lang, "show.done", day=a.done_on) if a.done_on else _w(lang, "show.due", day=a.due_date)
+                kind = _label(lang, f"action.{a.kind}")
+                click.echo(f"    [{kind}] #{a.id} {a.description} — {register.people.describe(a.owner, 'id')}, {done}")
+        click.echo(_w(lang, "show.history"))
         for e in session.scalars(select(DefectEvent).where(DefectEvent.ticket_id == t.id).order_by(DefectEvent.id)):
-            move = f"{e.from_state} → {e.to_state}" if e.from_state != e.to_state else e.to_state
-            click.echo(f"    {in_site_time(e.at):%Y-%m-%d %H:%M %Z} {e.actor:<16} {e.action:<20} {move}")
+            to = _label(lang, f"state.{e.to_state}")
+            move = f"{_label(lang, f'state.{e.from_state}')} → {to}" if e.from_state != e.to_state else to
+            what = WORDS[lang].get(f"event.{e.action}", e.action)  # by its label; an unknown one as recorded
+            click.echo(f"    {in_site_time(e.at):%Y-%m-%d %H:%M %Z} {e.actor:<16} {what:<20} {move}")
 
 
-def _act(fn, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def _act(fn, *args, lang: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
     from kawal.store import session_scope
 
     register, engine = store_context()
     with session_scope(engine) as session:
         t = fn(session, register, *args, **kwargs)
-        click.echo(f"ticket #{t.id} is now {t.state}")
-    _deliver(register, engine)
+        click.echo(_w(lang, "now", id=t.id, state=_label(lang, f"state.{t.state}")))
+    _deliver(register, engine, lang)
 
 
 @defects.command("analyse")
@@ -154,7 +284,10 @@ def _act(fn, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
 @click.option("--root-cause", required=True)
 @click.option("--coordinated-with", default="", help="staff coordinated with (§4.5)")
 @click.option("--recommendation", required=True)
-def analyse_cmd(ticket_id: int, person: str, root_cause: str, coordinated_with: str, recommendation: str) -> None:
+@lang_option
+def analyse_cmd(
+    ticket_id: int, person: str, root_cause: str, coordinated_with: str, recommendation: str, lang: str
+) -> None:
     """The PIC's analysis and recommendation (§5.3.1)."""
     from kawal.defects.workflow import analyse
 
@@ -165,6 +298,7 @@ def analyse_cmd(ticket_id: int, person: str, root_cause: str, coordinated_with: 
         root_cause=root_cause,
         coordinated_with=coordinated_with,
         recommendation=recommendation,
+        lang=lang,
     )
 
 
@@ -195,14 +329,20 @@ def _planned(kind: str, text: str):  # type: ignore[no-untyped-def]
     callback=date_option,
     help="day the plan was decided, YYYY-MM-DD (default: today; not in the future, not before the defect)",
 )
+@lang_option
 def decide_cmd(
-    ticket_id: int, person: str, actions: tuple[str, ...], preventive: tuple[str, ...], decided_on: date | None
+    ticket_id: int,
+    person: str,
+    actions: tuple[str, ...],
+    preventive: tuple[str, ...],
+    decided_on: date | None,
+    lang: str,
 ) -> None:
     """The Accountable's recovery plan (§5.3.2)."""
     from kawal.defects.workflow import decide
 
     plan = [_planned("curative", a) for a in actions] + [_planned("preventive", p) for p in preventive]
-    _act(decide, ticket_id, person, plan, today=today(), on=decided_on)
+    _act(decide, ticket_id, person, plan, today=today(), on=decided_on, lang=lang)
 
 
 @defects.command("verify")
@@ -210,7 +350,8 @@ def decide_cmd(
 @click.option("--as", "person", required=True, help="person id (the PIC or the Accountable)")
 @click.option("--done-on", default=None, help="date the curative actions were completed, YYYY-MM-DD (default: today)")
 @click.option("--note", default="")
-def verify_cmd(ticket_id: int, person: str, done_on: str | None, note: str) -> None:
+@lang_option
+def verify_cmd(ticket_id: int, person: str, done_on: str | None, note: str, lang: str) -> None:
     """Curative actions carried out: the effectiveness monitoring starts on the day they were done."""
     from kawal.defects.workflow import verify
 
@@ -220,18 +361,19 @@ def verify_cmd(ticket_id: int, person: str, done_on: str | None, note: str) -> N
     except ValueError:
         raise KawalError(f"--done-on {done_on!r} is not a date YYYY-MM-DD") from None
     # not in the future, not before the plan was decided: the workflow checks (the board's form alike)
-    _act(verify, ticket_id, person, done_on=day, note=note, today=now)
+    _act(verify, ticket_id, person, done_on=day, note=note, today=now, lang=lang)
 
 
 @defects.command("close")
 @click.argument("ticket_id", type=int)
 @click.option("--as", "person", required=True, help="person id (the Accountable; data engineering for data incidents)")
 @click.option("--note", default="")
-def close_cmd(ticket_id: int, person: str, note: str) -> None:
+@lang_option
+def close_cmd(ticket_id: int, person: str, note: str, lang: str) -> None:
     """Close after the effectiveness check."""
     from kawal.defects.workflow import close
 
-    _act(close, ticket_id, person, note=note)
+    _act(close, ticket_id, person, note=note, lang=lang)
 
 
 @click.group("notify")
@@ -240,12 +382,13 @@ def notify() -> None:
 
 
 @notify.command("send")
-def notify_send() -> None:
+@lang_option
+def notify_send(lang: str) -> None:
     """Deliver every pending notification now."""
     from kawal.notify.outbox import deliver_pending
 
     register, engine = store_context()
     report = deliver_pending(engine, register)
-    click.echo(f"{report.sent} sent, {report.failed} still pending")
+    click.echo(_w(lang, "notify", sent=report.sent, failed=report.failed))
     for error in report.errors:
         click.echo(error, err=True)

@@ -13,8 +13,16 @@ from pathlib import Path
 
 import click
 
-from kawal.cli.context import date_option, month_option, store_context, today
+from kawal.cli.context import date_option, lang_option, month_option, store_context, today
 from kawal.errors import KawalError
+
+
+def _w(lang: str, key: str, **fields: object) -> str:
+    """One of the CLI's own lines in ``lang`` (the minutes catalogue, kawal.review.catalogue)."""
+    from kawal.review.catalogue import minutes_words
+
+    return minutes_words(lang)[key].format(**fields)
+
 
 MONTH = click.argument("month", callback=month_option, metavar="YYYY-MM")
 AS = click.option("--as", "person", required=True, help="person id (kpi_rules/people.yaml) doing this")
@@ -30,7 +38,8 @@ def review() -> None:
 @AS
 @click.option("--meeting-date", callback=date_option, default=None, help="YYYY-MM-DD; default today (site time)")
 @click.option("--place", default=None, help="where the meeting is held")
-def new(month: date, person: str, meeting_date: date | None, place: str | None) -> None:
+@lang_option
+def new(month: date, person: str, meeting_date: date | None, place: str | None, lang: str) -> None:
     """Draft the minutes of MONTH, pre-filled with its defects, repeat breaches, overdue actions, KPIs at risk."""
     from kawal.review.minutes import draft_minutes
     from kawal.review.terms import document_number
@@ -40,13 +49,14 @@ def new(month: date, person: str, meeting_date: date | None, place: str | None) 
     with session_scope(engine) as s:
         minutes, added = draft_minutes(s, register, month, person, meeting_date or today(), place)
         number = document_number(minutes.month, minutes.sequence)
-    click.echo(f"{number}: draft, {added} agenda item(s) added — see `kawal review show {month:%Y-%m}`")
+    click.echo(_w(lang, "cli.drafted", number=number, n=added, month=f"{month:%Y-%m}"))
 
 
 @review.command("show")
 @MONTH
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def show(month: date, fmt: str) -> None:
+@lang_option
+def show(month: date, fmt: str, lang: str) -> None:
     """The minutes of MONTH and their addenda, with each action's status today."""
     from sqlalchemy.orm import Session
 
@@ -54,36 +64,40 @@ def show(month: date, fmt: str) -> None:
 
     register, engine = store_context()
     with Session(engine) as s:
-        ctx = minutes_context(s, register, month, today())
+        ctx = minutes_context(s, register, month, today(), lang)
     if not ctx["documents"]:
-        raise KawalError(f"no review minutes for {month:%Y-%m}: draft them with `kawal review new {month:%Y-%m}`")
+        raise KawalError(_w(lang, "cli.no_minutes", month=f"{month:%Y-%m}"))
     if fmt == "json":
         click.echo(json.dumps(ctx, indent=2, ensure_ascii=False))
         return
     for doc in ctx["documents"]:
-        state = "FINAL" if doc["state"] == "final" else "DRAF"
-        click.echo(f"{doc['document_number']}  [{state}]  rapat {doc['meeting_date']}  pimpinan {doc['chair_name']}")
+        state = _w(lang, "cli.final" if doc["state"] == "final" else "cli.draft")
+        click.echo(
+            _w(lang, "cli.header", number=doc["document_number"], state=state, meeting=doc["meeting_date"],
+               chair=doc["chair_name"])
+        )  # fmt: skip
         if doc["reason"]:
-            click.echo(f"  alasan addendum: {doc['reason']}")
-        click.echo(f"  hadir: {', '.join(doc['attendee_names']) or '—'}")
+            click.echo(_w(lang, "cli.reason", reason=doc["reason"]))
+        click.echo(_w(lang, "cli.present", names=", ".join(doc["attendee_names"]) or "—"))
         for i in doc["items"]:
-            click.echo(f"  [{i['number']}] {i['kind_label']}: {i['title']}")
+            click.echo(f"  [{i['number']}] {i['kind_label']}: {i['title_shown']}")
             if i["facts"]:
-                click.echo(f"      fakta: {i['facts']}")
-            click.echo(f"      pembahasan: {i['discussion'] or '—'}")
-            click.echo(f"      keputusan: {i['decision'] or '—'}")
-        for a in doc["actions"]:
+                click.echo(_w(lang, "cli.facts", facts=i["facts"]))
+            click.echo(_w(lang, "cli.discussion", text=i["discussion"] or "—"))
+            click.echo(_w(lang, "cli.decision", text=i["decision"] or "—"))
+        for a in doc["actions"]:  # today's status (the print of a final document shows it as frozen)
             click.echo(
-                f"  tindakan {a['id']} ({a['kind_label']}) {a['description']} — {a['owner_name']}, tenggat "
-                f"{a['due_date']}, {a['link']}: {a['status']}"
-            )
+                _w(lang, "cli.action", id=a["id"], kind=a["kind_label"], what=a["description"], owner=a["owner_name"],
+                   due=a["due_date"], link=a["link"], status=a["status"])
+            )  # fmt: skip
 
 
 @review.command("attendees")
 @MONTH
 @AS
 @click.argument("people", nargs=-1, required=True)
-def attendees(month: date, person: str, people: tuple[str, ...]) -> None:
+@lang_option
+def attendees(month: date, person: str, people: tuple[str, ...], lang: str) -> None:
     """Record who attended (person ids)."""
     from kawal.review.minutes import set_attendees
     from kawal.store import session_scope
@@ -91,7 +105,7 @@ def attendees(month: date, person: str, people: tuple[str, ...]) -> None:
     register, engine = store_context()
     with session_scope(engine) as s:
         present = set_attendees(s, register, month, person, list(people))
-    click.echo(f"hadir ({len(present)}): {', '.join(present)}")
+    click.echo(_w(lang, "cli.attendees", n=len(present), ids=", ".join(present)))
 
 
 @review.command("item")
@@ -103,7 +117,10 @@ def attendees(month: date, person: str, people: tuple[str, ...]) -> None:
 @click.option("--decision", default=None)
 @click.option("--ticket", "ticket_id", type=int, default=None, help="a new item's defect ticket")
 @click.option("--kpi", "kpi_id", default=None, help="a new item's KPI id")
-def item(month: date, person: str, numbers: tuple[int, ...], title, discussion, decision, ticket_id, kpi_id) -> None:  # type: ignore[no-untyped-def]
+@lang_option
+def item(
+    month: date, person: str, numbers: tuple[int, ...], title, discussion, decision, ticket_id, kpi_id, lang
+) -> None:  # type: ignore[no-untyped-def]
     """Record the discussion and decision of item(s), or add a new item (--title)."""
     from kawal.review.minutes import record_item
     from kawal.store import session_scope
@@ -123,7 +140,7 @@ def item(month: date, person: str, numbers: tuple[int, ...], title, discussion, 
             kpi_id=kpi_id,
         )
         done = [i.number for i in items]
-    click.echo(f"item {', '.join(map(str, done))} recorded")
+    click.echo(_w(lang, "cli.items", numbers=", ".join(map(str, done))))
 
 
 @review.command("action")
@@ -136,12 +153,12 @@ def item(month: date, person: str, numbers: tuple[int, ...], title, discussion, 
 @click.option("--item", "item_number", type=int, default=None, help="the agenda item it answers")
 @click.option("--ticket", "ticket_id", type=int, default=None, help="defect ticket it is linked to")
 @click.option("--kpi", "kpi_id", default=None, help="KPI it is linked to")
+@lang_option
 def action(
-    month: date, person: str, kind: str, what: str, owner: str, due: date, item_number, ticket_id, kpi_id
+    month: date, person: str, kind: str, what: str, owner: str, due: date, item_number, ticket_id, kpi_id, lang
 ) -> None:  # type: ignore[no-untyped-def]
     """Record an action decided in the review (linked to a defect ticket or KPI)."""
     from kawal.review.minutes import add_action
-    from kawal.review.terms import ACTION_KIND_LABEL
     from kawal.store import session_scope
 
     register, engine = store_context()
@@ -159,13 +176,16 @@ def action(
             ticket_id=ticket_id,
             kpi_id=kpi_id,
         )
-        click.echo(f"tindakan {a.id} ({ACTION_KIND_LABEL[a.kind]}) dicatat: {a.owner}, tenggat {a.due_date}")
+        click.echo(
+            _w(lang, "cli.action_added", id=a.id, kind=_w(lang, f"kind.{a.kind}"), owner=a.owner, due=a.due_date)
+        )
 
 
 @review.command("finalize")
 @MONTH
 @AS
-def finalize_cmd(month: date, person: str) -> None:
+@lang_option
+def finalize_cmd(month: date, person: str, lang: str) -> None:
     """Freeze the open minutes (or addendum): no edits after, only a new addendum."""
     from kawal.review.minutes import finalize
     from kawal.review.terms import document_number
@@ -174,7 +194,7 @@ def finalize_cmd(month: date, person: str) -> None:
     register, engine = store_context()
     with session_scope(engine) as s:
         m = finalize(s, register, month, person)
-        click.echo(f"{document_number(m.month, m.sequence)} final · SHA-256 isi {m.content_sha256}")
+        click.echo(_w(lang, "cli.finalized", number=document_number(m.month, m.sequence), sha=m.content_sha256))
 
 
 @review.command("addendum")
@@ -182,7 +202,8 @@ def finalize_cmd(month: date, person: str) -> None:
 @AS
 @click.option("--reason", required=True, help="why the finalized minutes need an addendum")
 @click.option("--meeting-date", callback=date_option, default=None, help="YYYY-MM-DD; default today (site time)")
-def addendum_cmd(month: date, person: str, reason: str, meeting_date: date | None) -> None:
+@lang_option
+def addendum_cmd(month: date, person: str, reason: str, meeting_date: date | None, lang: str) -> None:
     """Open an addendum to the finalized minutes of MONTH (the only way to change them)."""
     from kawal.review.minutes import addendum
     from kawal.review.terms import document_number
@@ -191,7 +212,7 @@ def addendum_cmd(month: date, person: str, reason: str, meeting_date: date | Non
     register, engine = store_context()
     with session_scope(engine) as s:
         m = addendum(s, register, month, person, reason, meeting_date or today())
-        click.echo(f"{document_number(m.month, m.sequence)}: draft addendum opened")
+        click.echo(_w(lang, "cli.addendum", number=document_number(m.month, m.sequence)))
 
 
 @review.command("done")
@@ -199,7 +220,8 @@ def addendum_cmd(month: date, person: str, reason: str, meeting_date: date | Non
 @AS
 @click.option("--on", "done_on", callback=date_option, default=None, help="YYYY-MM-DD; default today (site time)")
 @click.option("--note", default=None)
-def done(action_id: int, person: str, done_on: date | None, note: str | None) -> None:
+@lang_option
+def done(action_id: int, person: str, done_on: date | None, note: str | None, lang: str) -> None:
     """Report a decided action done (its status shows in the next monthly report)."""
     from kawal.review.actions import mark_done
     from kawal.store import session_scope
@@ -207,14 +229,16 @@ def done(action_id: int, person: str, done_on: date | None, note: str | None) ->
     register, engine = store_context()
     with session_scope(engine) as s:
         a = mark_done(s, register, action_id, person, done_on or today(), note)
-        click.echo(f"tindakan {a.id} selesai {a.done_on}")
+        click.echo(_w(lang, "cli.done", id=a.id, date=a.done_on))
 
 
 @review.command("render")
 @MONTH
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="PDF path")
-def render(month: date, out: Path | None) -> None:
-    """Render the minutes of MONTH (with their addenda) to PDF, the report's look."""
+@lang_option
+def render(month: date, out: Path | None, lang: str) -> None:
+    """Render the minutes of MONTH (with their addenda) to PDF, the report's look: each finalized document as
+    frozen, today's progress of its actions in a dated annex. Archived as a new file per language and day."""
     from sqlalchemy.orm import Session
 
     from kawal.review.render import minutes_context, minutes_pdf_path, write_minutes_pdf
@@ -225,10 +249,13 @@ def render(month: date, out: Path | None) -> None:
         outside_record_folders(out)
     register, engine = store_context()
     with Session(engine) as s:
-        ctx = minutes_context(s, register, month, today())
+        ctx = minutes_context(s, register, month, today(), lang)
     if not ctx["documents"]:
-        raise KawalError(f"no review minutes for {month:%Y-%m}: draft them with `kawal review new {month:%Y-%m}`")
+        raise KawalError(_w(lang, "cli.no_minutes", month=f"{month:%Y-%m}"))
     if out is not None and not out.parent.is_dir():
         raise KawalError(f"--out {out}: folder {out.parent} does not exist")
-    path = write_minutes_pdf(ctx, out or minutes_pdf_path(month))
-    click.echo(f"wrote {path}")
+    path, written = (
+        write_minutes_pdf(ctx, out) if out is not None
+        else write_minutes_pdf(ctx, minutes_pdf_path(month, lang, today()), archive=True)
+    )  # fmt: skip
+    click.echo(_w(lang, "cli.wrote" if written else "cli.unchanged", path=path))

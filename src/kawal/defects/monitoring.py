@@ -271,7 +271,7 @@ def review_repeats_and_effectiveness(session: Session, register: Register, day: 
 def escalate(session: Session, register: Register, as_of: date) -> None:
     """Remind PICs of analyses past due and owners of overdue recovery actions, and give the
     Accountable the day's escalations in one digest (§5.3.1, #18)."""
-    digest: list[tuple[DefectTicket, str]] = []
+    digest: list[messages.DigestItem] = []
     for t in session.scalars(
         select(DefectTicket).where(
             DefectTicket.kind == "kpi_defect",
@@ -283,7 +283,7 @@ def escalate(session: Session, register: Register, as_of: date) -> None:
             continue
         if messages.analysis_overdue(session, register, t, as_of):
             record(session, t, "escalated", "kawal", details={"reason": "analysis overdue", "due": t.analysis_due})
-            digest.append((t, f"analisis PIC lewat tenggat {t.analysis_due.isoformat()}"))
+            digest.append((t, "analysis", None, t.analysis_due))  # worded in the reader's language
     for action in session.scalars(
         select(RecoveryAction)
         .join(DefectTicket, DefectTicket.id == RecoveryAction.ticket_id)
@@ -292,7 +292,7 @@ def escalate(session: Session, register: Register, as_of: date) -> None:
         t = ticket(session, action.ticket_id)
         if messages.action_overdue(session, register, t, action, as_of):
             record(session, t, "action_overdue", "kawal", details={"action": action.id, "due": action.due_date})
-            digest.append((t, f"tindakan #{action.id} lewat tenggat {action.due_date.isoformat()}"))
+            digest.append((t, "action", action.id, action.due_date))
     messages.escalation_digest(session, register, as_of, digest)
 
 

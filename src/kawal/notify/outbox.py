@@ -145,12 +145,14 @@ def addresses(register: Register, person_ids: list[str]) -> list[str]:
 
 def render(mail: Mail) -> tuple[str, str]:
     """(plain text, HTML) of a notification; the HTML is autoescaped (names and ticket text are user input)."""
+    from kawal.notify.catalogue import CHROME, check_lang
     from kawal.rendering import environment
 
     env = environment(("kawal.notify", "templates"), strict=False, keep_trailing_newline=True)
+    words = CHROME[check_lang(mail.lang)]  # one catalogue for every mail's headings (#18)
     return (
-        env.get_template("notification.txt.j2").render(mail=mail),
-        env.get_template("notification.html.j2").render(mail=mail),
+        env.get_template("notification.txt.j2").render(mail=mail, W=words),
+        env.get_template("notification.html.j2").render(mail=mail, W=words),
     )
 
 

@@ -108,6 +108,11 @@ class Person(BaseModel):
         description="Airflow username of this person for the KPI board; unset: the person's id",
     )
 
+    # #18: the language this person reads Kawal's mails in; unset, the site's (Indonesian, docs/PRODUCT.md)
+    lang: Literal["id", "en"] | None = Field(
+        None, description="language of this person's mails: id or en; unset: the site's language (id)"
+    )
+
     @property
     def login(self) -> str:
         """The Airflow username that acts as this person in the KPI board."""

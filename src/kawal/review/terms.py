@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 from kawal.errors import KawalError
 from kawal.register import Register
+from kawal.review.catalogue import MINUTES
 
 #: §4.7 names two kinds of effort: "preventif/mitigasi" and "kuratif/solutif". The words people type.
 ACTION_KINDS = {
@@ -21,18 +22,14 @@ ACTION_KINDS = {
     "kuratif": "curative",
     "korektif": "curative",
 }
-ACTION_KIND_LABEL = {"preventive": "preventif/mitigasi", "curative": "kuratif/korektif"}
-
+# the site's words for kinds and statuses (what the monthly report prints): the minutes catalogue's
+_SITE_WORDS = MINUTES["id"]
+ACTION_KIND_LABEL = {k: _SITE_WORDS[f"kind.{k}"] for k in ("preventive", "curative")}
 ITEM_KIND_LABEL = {
-    "repeat_defect": "Defect berulang",
-    "defect": "Defect KPI",
-    "data_incident": "Insiden data",
-    "overdue_action": "Tindakan lewat tenggat",
-    "kpi_at_risk": "KPI berisiko",
-    "other": "Lain-lain",
+    k: _SITE_WORDS[f"item.{k}"]
+    for k in ("repeat_defect", "defect", "data_incident", "overdue_action", "kpi_at_risk", "other")
 }
-
-STATUS_LABEL = {"done": "selesai", "open": "berjalan", "overdue": "lewat tenggat"}
+STATUS_LABEL = {k: _SITE_WORDS[f"status.{k}"] for k in ("done", "open", "overdue")}
 
 
 class ReviewError(KawalError):
