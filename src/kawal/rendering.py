@@ -126,8 +126,10 @@ def html_to_pdf(html: str, denied: list[str] | None = None) -> bytes:
 
     The PDF is *tagged* (a structure tree: headings, paragraphs, tables with their header cells, in reading
     order; ``/MarkInfo /Marked true``), so a screen reader reads the report and the minutes in order and a
-    table's cells with their headers (#18). WeasyPrint 70's ``pdf_tags``; the stricter ``pdf/ua-1`` variant
-    is not used: it also demands things our documents do not declare yet (checked 2026-12-01).
+    table's cells with their headers (#18). WeasyPrint 70's ``pdf_tags``. The ``pdf/ua-1`` variant renders
+    too (checked 2026-12-01) but writes a PDF/UA *conformance claim* into the metadata, which nothing here
+    can verify (no validator such as veraPDF on this machine; the charts' SVGs carry no alternative text):
+    tags, not a claim.
     """
     from weasyprint import HTML
 
