@@ -122,8 +122,16 @@ def assets_only_fetcher(denied: list[str] | None = None):  # type: ignore[no-unt
 
 
 def html_to_pdf(html: str, denied: list[str] | None = None) -> bytes:
-    """The PDF of an HTML document; every URL it names is fetched by :func:`assets_only_fetcher`."""
+    """The PDF of an HTML document; every URL it names is fetched by :func:`assets_only_fetcher`.
+
+    The PDF is *tagged* (a structure tree: headings, paragraphs, tables with their header cells, in reading
+    order; ``/MarkInfo /Marked true``), so a screen reader reads the report and the minutes in order and a
+    table's cells with their headers (#18). WeasyPrint 70's ``pdf_tags``. The ``pdf/ua-1`` variant renders
+    too (checked 2026-12-01) but writes a PDF/UA *conformance claim* into the metadata, which nothing here
+    can verify (no validator such as veraPDF on this machine; the charts' SVGs carry no alternative text):
+    tags, not a claim.
+    """
     from weasyprint import HTML
 
     base = assets_dir().as_uri() + "/"
-    return HTML(string=html, base_url=base, url_fetcher=assets_only_fetcher(denied)).write_pdf()
+    return HTML(string=html, base_url=base, url_fetcher=assets_only_fetcher(denied)).write_pdf(pdf_tags=True)

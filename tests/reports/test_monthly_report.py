@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,64 +14,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from kawal.demo.sources import write_demo_month
 from kawal.ingest.delivery import day_file
 from kawal.periods import days_of_month
-from kawal.pipeline.daily import compute_source_kpis, ingest_source_day, open_defects_for_day
 from kawal.pipeline.monthly import alert_if_report_late, report_month_for_run
-from kawal.register import load_register
 from kawal.rendering import html_to_pdf as render_pdf
 from kawal.reports.context import build_context
 from kawal.reports.deliver import send_report
 from kawal.reports.render import render_html
-from kawal.sources import SOURCES
-from kawal.store import engine_for, session_scope
+from kawal.store import session_scope
 from kawal.store.models import DefectTicket, ReportDelivery
+from tests.reports.conftest import MISSING, MONTH, REGISTER, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-MONTH = date(2026, 2, 1)
-MISSING = date(2026, 2, 10)  # the interactions export of this day never arrives
 WIB = ZoneInfo("Asia/Jakarta")
 ARTIFACTS = REPO / "var" / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def month_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A February of every source through the pipeline steps (no Airflow), one interactions day missing."""
-    root = tmp_path_factory.mktemp("month")
-    landing = root / "landing"
-    write_demo_month(MONTH, landing, seed=42, calls_per_day=200)
-    day_file(landing, "interactions", MISSING).unlink()
-    db = root / "kawal.db"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KAWAL_LANDING_DIR", str(landing))
-    mp.setenv("KAWAL_DB_URL", f"sqlite:///{db}")
-    mp.setenv("KAWAL_RULES_DIR", str(REPO / "kpi_rules"))
-    try:
-        for day in days_of_month(MONTH):
-            for source in SOURCES:
-                try:
-                    compute_source_kpis(ingest_source_day(source, day).batch_id)
-                except Exception:
-                    assert (source, day) == ("interactions", MISSING)
-            open_defects_for_day(day)
-    finally:
-        mp.undo()
-    return db, landing
-
-
-@pytest.fixture
-def store(month_store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """A private copy of the month's store (delivery tests change it), KAWAL_HOME in tmp."""
-    db = tmp_path / "kawal.db"
-    shutil.copy(month_store[0], db)
-    url = f"sqlite:///{db}"
-    monkeypatch.setenv("KAWAL_DB_URL", url)
-    monkeypatch.setenv("KAWAL_HOME", str(tmp_path / "home"))
-    return engine_for(url)
-
-
-REGISTER = load_register(REPO / "kpi_rules")
+# the seeded February (fixtures month_store and store) is tests/reports/conftest.py's
 
 
 def _id(value: float) -> str:
@@ -216,7 +171,8 @@ def test_delivered_once_to_accountable_and_consulted_and_force_resends(store, ma
     for cc in ("fajar.nugroho", "indah.permata", "yusuf.hidayat", "wahyu.saputra"):
         assert cc in mail["Cc"]
     assert mail["Message-ID"] == first.message_id
-    (attachment,) = list(mail.iter_attachments())
+    attachment, workbook = list(mail.iter_attachments())  # the PDF, then the month's XLSX (test_report_workbook)
+    assert workbook.get_filename() == "laporan-kpi-2026-02-id.xlsx"
     pdf = attachment.get_content()
     assert attachment.get_filename() == "laporan-kpi-2026-02-id.pdf"
     assert hashlib.sha256(pdf).hexdigest() == first.sha256
@@ -227,6 +183,7 @@ def test_delivered_once_to_accountable_and_consulted_and_force_resends(store, ma
         "retention_years": 3,
         "retain_until": "2030-01-01",
         "pdf": "laporan-kpi-2026-02-id.pdf",
+        "xlsx": "laporan-kpi-2026-02-id.xlsx",
     }
     assert archived["context"]["document_number"] == "KWL/LCKB/2026/02"
     # #18: the body tells page 1's story: every missed KPI (judged here by hand) with its ticket

@@ -1,4 +1,5 @@
 """``kawal report MONTH [--lang id|en] [--out FILE]`` renders on demand (nothing is sent);
+``kawal report workbook MONTH --out FILE [--lang id|en]`` writes the month's KPI table as XLSX;
 ``kawal report send MONTH [--force --as PERSON]`` delivers (once, unless forced)."""
 
 from __future__ import annotations
@@ -56,6 +57,31 @@ def render_cmd(month: str, lang: str, out: Path | None) -> None:
         click.echo("note: the month's data is incomplete; the report says so: " + "; ".join(produced.ctx.caveats))
 
 
+@report.command("workbook")
+@click.argument("month")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="XLSX path")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True)
+def workbook_cmd(month: str, out: Path, lang: str) -> None:
+    """Write MONTH's KPI table (the report's figures, per KPI and per breakdown) as an XLSX workbook."""
+    import hashlib
+
+    from kawal.records.folders import outside_record_folders
+    from kawal.register import load_register
+    from kawal.reports.workbook import month_workbook
+    from kawal.store import engine_for
+
+    first = _month(month)
+    if out.suffix.lower() != ".xlsx":
+        raise KawalError(f"--out {out.name}: the workbook is an .xlsx file")
+    outside_record_folders(out)  # never over a delivered report's workbook or any other record (§7.5.3.2)
+    data = month_workbook(engine_for(), load_register(), first, lang)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".xlsx.part")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    click.echo(f"{out}  (SHA-256 {hashlib.sha256(data).hexdigest()[:16]}…)")
+
+
 @report.command("send")
 @click.argument("month")
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True)
@@ -82,3 +108,5 @@ def send_cmd(month: str, lang: str, force: bool, person: str | None) -> None:
     click.echo(f"  To: {status.to}")
     click.echo(f"  Cc: {status.cc}")
     click.echo(f"  SHA-256 {status.sha256}")
+    if status.xlsx_sha256:
+        click.echo(f"  SHA-256 {status.xlsx_sha256} (workbook)")

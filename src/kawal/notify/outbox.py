@@ -168,8 +168,12 @@ def enqueue(
     mail: Mail,
     attachment: Path | None = None,
     attachment_sha256: str | None = None,
+    more_attachments: list[tuple[Path, str]] | None = None,
 ) -> bool:
-    """Queue a notification once per ``key``; returns False (and writes nothing) if already queued."""
+    """Queue a notification once per ``key``; returns False (and writes nothing) if already queued.
+
+    ``attachment`` is the first file (the report's PDF); ``more_attachments`` are further ``(path, sha256)``
+    (the month's XLSX, #18), attached in that order. Every file is checked against its SHA-256 when sent."""
     if session.scalars(select(Notification.id).where(Notification.dedup_key == key)).first() is not None:
         return False
     _check_sender(register.procedure.notifications.from_email)
@@ -195,6 +199,9 @@ def enqueue(
             attempts=0,
             attachment_path=None if attachment is None else str(attachment),
             attachment_sha256=attachment_sha256,
+            more_attachments=[{"path": str(path), "sha256": sha} for path, sha in more_attachments]
+            if more_attachments
+            else None,
         )
     )
     session.flush()
@@ -213,18 +220,31 @@ def build_message(n: Notification, from_email: str) -> EmailMessage:
     msg["X-Kawal-Key"] = n.dedup_key
     msg.set_content(n.body_text)
     msg.add_alternative(n.body_html, subtype="html")
-    if n.attachment_path:
-        import hashlib
-
-        path = Path(n.attachment_path)
-        data = path.read_bytes()
-        if n.attachment_sha256 and hashlib.sha256(data).hexdigest() != n.attachment_sha256:
-            raise KawalError(f"{path}: changed since it was queued for sending (SHA-256 differs); not sent")
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        maintype, subtype = mime.split("/", 1)
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+    files = [(n.attachment_path, n.attachment_sha256)] if n.attachment_path else []
+    files += [(a["path"], a.get("sha256")) for a in n.more_attachments or []]
+    for name, sha256 in files:
+        _attach(msg, Path(name), sha256)
     _verify_headers(msg)
     return msg
+
+
+def _attach(msg: EmailMessage, path: Path, sha256: str | None) -> None:
+    """Attach a file as it was queued: a file changed since (its SHA-256 differs) is never sent."""
+    import hashlib
+
+    data = path.read_bytes()
+    if sha256 and hashlib.sha256(data).hexdigest() != sha256:
+        raise KawalError(f"{path}: changed since it was queued for sending (SHA-256 differs); not sent")
+    mime = _MIME.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    maintype, subtype = mime.split("/", 1)
+    msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+
+
+#: types of the files Kawal attaches, independent of the machine's /etc/mime.types (a slim image has none)
+_MIME = {
+    ".pdf": "application/pdf",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _smtp_send(conn_id: str, messages: list[EmailMessage]) -> list[Exception | None]:

@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from kawal.defects.lifecycle import SEVERITY_LABEL_ID, State
+from kawal.defects.lifecycle import State
 from kawal.errors import KawalError
 from kawal.kpis.summary import format_number
 from kawal.periods import days_of_month
 from kawal.register import Category, Direction, Kpi, Period, Register, Scope
-from kawal.reports.labels import LABELS, LOCALES
+from kawal.reports.labels import LABELS, LOCALES, ROLES_EN, describe, plural
 from kawal.store.models import DefectOccurrence, DefectTicket, IngestionBatch, KpiValue, RecoveryAction
 
 #: KPIs drawn as daily charts against their target line.
@@ -43,6 +43,20 @@ class KpiLine:
     days_breached: str
     #: why a value cannot be judged ("?"), in the words stored with it; empty otherwise
     why: str = ""
+    #: the month's Σ numerator and Σ denominator (the workbook's figures; the value is their ratio)
+    numerator: float | None = None
+    denominator: float | None = None
+    target_value: float | None = None
+    warning_value: float | None = None
+    direction: str = ""
+    #: the previous month's stored value; ``change`` is "—" without it, and ``change_note`` says why
+    previous: float | None = None
+    change_note: str = ""
+    #: the footnote mark of ``change_note`` in its category's table ("1", "2" …)
+    change_mark: str = ""
+    #: the last 12 months' values, oldest first (None: no value that month), and the target in force
+    spark: list[float | None] = field(default_factory=list)
+    spark_target: float | None = None
 
 
 @dataclass
@@ -72,6 +86,8 @@ class CategorySection:
     met: int
     total: int
     lines: list[KpiLine]
+    #: footnotes of the table's "—" in the Δ column, numbered as the lines' ``change_mark``
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -133,6 +149,8 @@ class ReportContext:
     headline: str = ""
     #: the month is still running on the day the report is made: values are month-to-date
     in_progress: bool = False
+    #: the month's value per breakdown (channel, system, team: groups, never people), for the workbook
+    breakdowns: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -173,7 +191,7 @@ def build_context(
     the store, unless ``allow_empty`` (then every page says so): an empty report must never look like
     a month on target (#18)."""
     from kawal.kpis.evaluation import Status, evaluate
-    from kawal.settings import site_tz
+    from kawal.settings import now_site, site_tz
 
     if lang not in LABELS:
         raise KawalError(f"--lang {lang!r}: the report is written in {', '.join(LABELS)}")
@@ -181,7 +199,8 @@ def build_context(
     days = days_of_month(first)
     last = days[-1]
     months = _previous_months(first, 12)
-    generated_at = (generated_at or datetime.now(site_tz())).astimezone(site_tz())
+    # the site clock (KAWAL_NOW pins it): the same month rendered twice says the same "generated"
+    generated_at = (generated_at or now_site()).astimezone(site_tz())
     with Session(engine) as s:
         month_values = {
             (v.kpi_id, v.period_start): v
@@ -194,6 +213,19 @@ def build_context(
                 )
             )
         }
+        # where each KPI's stored history begins (a Δ without a previous month says which case it is)
+        history_from = dict(
+            s.execute(
+                select(KpiValue.kpi_id, func.min(KpiValue.period_start))
+                .where(KpiValue.period_type == "month", KpiValue.scope == "all", KpiValue.value.is_not(None))
+                .group_by(KpiValue.kpi_id)
+            ).all()
+        )
+        breakdown_values = s.scalars(
+            select(KpiValue)
+            .where(KpiValue.period_type == "month", KpiValue.scope != "all", KpiValue.period_start == first)
+            .order_by(KpiValue.kpi_id, KpiValue.scope)
+        ).all()
         day_values = s.scalars(
             select(KpiValue)
             .where(
@@ -248,18 +280,36 @@ def build_context(
         v = month_values.get((kpi.id, first))
         target = register.target_on(kpi.id, first)
         status = Status(v.evaluation) if v else evaluate(kpi, target, None)
-        prev = month_values.get((kpi.id, months[-2])) if len(months) > 1 else None
-        change = "—"
-        if v and v.value is not None and prev and prev.value is not None:
-            change = ("+" if v.value >= prev.value else "") + format_number(v.value - prev.value, locale)
+        previous_month = months[-2]
+        prev = month_values.get((kpi.id, previous_month))
+        previous = prev.value if prev is not None else None
+        change, change_note = "—", ""
+        if v is None or v.value is None:
+            change_note = labels["change_not_comparable"]
+        elif previous is not None:
+            change = ("+" if v.value >= previous else "") + format_number(v.value - previous, locale)
+        elif (since := history_from.get(kpi.id)) is not None and since < first:
+            change_note = labels["change_no_previous"].format(month=f"{previous_month:%Y-%m}")
+        else:
+            change_note = labels["change_history_starts"].format(month=f"{since or first:%Y-%m}")
+        target_in_force = register.target_on(kpi.id, first)
         sign = "≥" if kpi.direction is Direction.higher_is_better else "≤"
         why = ""
         if status is Status.not_evaluable:
             why = (v.evaluation_note or v.reason or "") if v else labels["no_value_month"]
         return KpiLine(
+            numerator=v.numerator if v else None,
+            denominator=v.denominator if v else None,
+            target_value=target_in_force.value if target_in_force else None,
+            warning_value=target_in_force.warning if target_in_force else None,
+            direction=kpi.direction.value,
+            previous=previous,
+            change_note=change_note,
+            spark=[mv.value if (mv := month_values.get((kpi.id, m))) else None for m in months],
+            spark_target=target_in_force.value if target_in_force else None,
             why=why,
             id=kpi.id,
-            name=kpi.name_id if lang == "id" else kpi.name_en,
+            name=_kpi_name(kpi, lang),
             unit=labels[f"unit_{kpi.unit.value}"],
             scope=labels[kpi.scope.value],
             external=kpi.scope is Scope.external,
@@ -287,6 +337,12 @@ def build_context(
             continue
         lines = [line(k) for k in kpis]
         met = sum(x.status in ("met", "at_risk") for x in lines)
+        notes: list[str] = []
+        for x in lines:  # one footnote per distinct reason, numbered in the order the table shows them
+            if x.change_note:
+                if x.change_note not in notes:
+                    notes.append(x.change_note)
+                x.change_mark = str(notes.index(x.change_note) + 1)
         categories.append(
             CategorySection(
                 category.value,
@@ -294,6 +350,7 @@ def build_context(
                 met,
                 len(lines),
                 lines,
+                notes,
             )
         )
 
@@ -313,37 +370,37 @@ def build_context(
         quality.append(SourceQuality(source, len(days) - len(missing), missing, incidents.get(source, 0)))
         if missing:
             shown = ", ".join(missing[:6]) + (" …" if len(missing) > 6 else "")
-            caveats.append(f"{source}: {len(missing)} {labels['missing'].lower()} ({shown})")
+            caveats.append(f"{source}: {plural(labels, 'days_missing', len(missing))} ({shown})")
 
     defect_lines = []
     for tid in ticket_ids:
         t = tickets[tid]
         plan = [
-            f"[{a.kind}] {a.description} — {register.people.describe(a.owner, 'role')}, "
+            f"[{labels['action_' + a.kind]}] {a.description} — {describe(register, a.owner, lang)}, "
             f"{labels['due'].lower()} {a.due_date}" + (f" ✓ {a.done_on}" if a.done_on else "")
             for a in actions
             if a.ticket_id == tid
         ]
         if t.kind == "data_incident":
-            subject = f"data {t.subject}"
+            subject = labels["data_subject"].format(source=t.subject)
         else:  # a KPI retired from the register keeps its tickets under its id
-            subject = register.kpi(t.subject).name_id if register.has_kpi(t.subject) else t.subject
+            subject = _kpi_name(register.kpi(t.subject), lang) if register.has_kpi(t.subject) else t.subject
         defect_lines.append(
             DefectLine(
                 tid,
                 t.kind,
                 subject,
                 labels[f"state_{t.state}"],
-                SEVERITY_LABEL_ID[t.severity] if lang == "id" else t.severity,
+                labels.get(f"severity_{t.severity}", t.severity),
                 t.opened_on.isoformat(),
                 sum(1 for o in occurrences if o.ticket_id == tid),
-                register.people.describe(t.responsible, "role") if t.kind == "kpi_defect" else "data engineering",
+                describe(register, t.responsible, lang) if t.kind == "kpi_defect" else labels["data_engineering"],
                 t.repeat_flag,
                 plan,
             )
         )
 
-    story = _story(register, categories, tickets, actions, overdue, labels, today)
+    story = _story(register, categories, tickets, actions, overdue, labels, today, lang)
     counts = {status: 0 for status in _SEVERITY}
     for c in categories:
         for x in c.lines:
@@ -388,7 +445,7 @@ def build_context(
         if not register.site.uses(kpi.source):
             continue
         monthly = kpi.period is Period.monthly
-        title = f"{kpi.name_id if lang == 'id' else kpi.name_en} ({labels[f'unit_{kpi.unit.value}']})"
+        title = f"{_kpi_name(kpi, lang)} ({labels[f'unit_{kpi.unit.value}']})"
         if monthly:
             values = {m: (mv.value, mv.evaluation) for m in months if (mv := month_values.get((kpi_id, m))) is not None}
             # from its first month with a value: no row of empty months before its history began
@@ -403,7 +460,9 @@ def build_context(
     from kawal.review.actions import actions_for_report
 
     with Session(engine) as s:
-        review_actions = actions_for_report(s, register, first, generated_at.date())
+        review_actions = [
+            _review_words(a, register, labels, lang) for a in actions_for_report(s, register, first, today)
+        ]
 
     revision = register.revision_in_force(first)
     people = register.people
@@ -417,17 +476,15 @@ def build_context(
         generated=generated_at.strftime("%Y-%m-%d %H:%M %Z"),
         register_rev=revision.rev if revision else None,
         register_rev_effective=revision.effective_from.isoformat() if revision else "—",
-        prepared_by=sorted({register.people.describe(k.pic, "role") for k in register.kpis}),
-        prepared_for=register.people.describe(people.accountable, "role"),
+        prepared_by=sorted({describe(register, k.pic, lang) for k in register.kpis}),
+        prepared_for=describe(register, people.accountable, lang),
         categories=categories,
         summary=[(c.label, c.met, c.total) for c in categories],
         kpis_met=total_met,
         kpis_total=sum(c.total for c in categories),
         site_name=register.site.name,
         not_applicable=[  # the KPIs of sources the site does not have (an opt-in not chosen is just not reported)
-            k.name_id if lang == "id" else k.name_en
-            for k in register.not_applicable
-            if not register.site.uses(k.source)
+            _kpi_name(k, lang) for k in register.not_applicable if not register.site.uses(k.source)
         ],
         charts=charts,
         defects=defect_lines,
@@ -435,7 +492,7 @@ def build_context(
             {
                 "ticket": a.ticket_id,
                 "description": a.description,
-                "owner": register.people.describe(a.owner, "role"),
+                "owner": describe(register, a.owner, lang),
                 "due": a.due_date.isoformat(),
             }
             for a in overdue
@@ -449,8 +506,9 @@ def build_context(
         tiles=tiles,
         headline=headline,
         in_progress=in_progress,
-        to=[register.people.describe(people.accountable, "role")],
-        cc={name: [register.people.describe(pid, "role") for pid in ids] for name, ids in people.consulted.items()},
+        to=[describe(register, people.accountable, lang)],
+        cc={name: [describe(register, pid, lang) for pid in ids] for name, ids in people.consulted.items()},
+        breakdowns=_breakdowns(register, breakdown_values, first, lang, labels),
     )
 
 
@@ -468,7 +526,7 @@ def _target_text(register, kpi, days, sign, locale, labels) -> str:  # type: ign
     return text
 
 
-def _story(register, categories, tickets, actions, overdue, labels, today) -> list[StoryLine]:  # type: ignore[no-untyped-def]
+def _story(register, categories, tickets, actions, overdue, labels, today, lang) -> list[StoryLine]:  # type: ignore[no-untyped-def]
     """Page 1: the missed KPIs, then those at risk, external (contractual) first within each."""
     overdue_of = {a.ticket_id for a in overdue}
     lines = []
@@ -506,7 +564,7 @@ def _story(register, categories, tickets, actions, overdue, labels, today) -> li
                         status_label=x.status_label,
                         actual=x.actual,
                         target=x.target,
-                        owner=register.people.describe(kpi.pic, "role"),
+                        owner=describe(register, kpi.pic, lang),
                         ticket=f"#{ticket.id}" if ticket else "—",
                         plan=plan,
                         late=late,
@@ -514,3 +572,58 @@ def _story(register, categories, tickets, actions, overdue, labels, today) -> li
                     )
                 )
     return lines
+
+
+def _kpi_name(kpi: Kpi, lang: str) -> str:
+    """The KPI's name in the report's language: the register requires both (``name_id``, ``name_en``)."""
+    return kpi.name_en if lang == "en" else kpi.name_id
+
+
+#: breakdown columns the workbook shows: groups (channel, system, team), never a person or a customer;
+#: a site that adds a breakdown by another column adds it here on purpose (issue #18: no personal data)
+SHOWN_BREAKDOWNS = ("channel", "system", "team")
+
+
+def _breakdowns(register, values, first, lang, labels) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The month's value of every KPI per breakdown (``column=value`` scopes) the workbook shows."""
+    out = []
+    for v in values:
+        column, _, _value = v.scope.partition("=")
+        if column not in SHOWN_BREAKDOWNS or not register.has_kpi(v.kpi_id):
+            continue
+        kpi = register.kpi(v.kpi_id)
+        target = register.target_on(kpi.id, first)
+        out.append(
+            {
+                "kpi": kpi.id,
+                "name": _kpi_name(kpi, lang),
+                "unit": labels[f"unit_{kpi.unit.value}"],
+                "scope": v.scope,
+                "numerator": v.numerator,
+                "denominator": v.denominator,
+                "value": v.value,
+                "target": target.value if target else None,
+                "warning": target.warning if target else None,
+                "status": labels[v.evaluation] if v.evaluation in labels else v.evaluation,
+            }
+        )
+    return out
+
+
+def _review_words(action: dict, register, labels, lang) -> dict:  # type: ignore[no-untyped-def]
+    """A review action (kawal.review.actions) in the report's words: its kind and status from this catalogue."""
+    from kawal.review.terms import ACTION_KIND_LABEL, STATUS_LABEL
+
+    kind = next((k for k, word in ACTION_KIND_LABEL.items() if word == action["kind"]), None)
+    state = action["state"]
+    done = action["status"].removeprefix(STATUS_LABEL.get(state, ""))  # " 2026-03-02" when done
+    owner = action["owner"]
+    if lang == "en":  # "Name (role)" as kawal.review wrote it, the role in the site's words
+        for word, english in ROLES_EN.items():
+            owner = owner.replace(f"({word})", f"({english})")
+    return {
+        **action,
+        "owner": owner,
+        "kind": labels[f"action_{kind}"] if kind else action["kind"],
+        "status": labels.get(f"review_{state}", action["status"]) + done,
+    }

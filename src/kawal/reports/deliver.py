@@ -3,7 +3,8 @@
 - ``produce``: context → HTML → PDF, archived under ``$KAWAL_HOME/reports/YYYY-MM/`` with the JSON
   context it was rendered from (record retention: reports, 3 years, work instruction §6).
 - ``send_report``: once per month — the first call produces edition 1, queues one email (To the
-  Accountable, Cc the Consulted lists, the PDF attached) in the outbox and delivers it; every later
+  Accountable, Cc the Consulted lists, the PDF and the month's KPI workbook (XLSX, kawal.reports.workbook)
+  attached, both SHA-256 recorded) in the outbox and delivers it; every later
   call finds the delivery and sends nothing. ``force=True`` (``kawal report send MONTH --force``)
   produces and sends a new edition on purpose.
 """
@@ -38,6 +39,9 @@ class Produced:
     context: Path
     sha256: str
     ctx: ReportContext
+    #: the month's KPI workbook next to the PDF, when asked for (the report mail carries both)
+    xlsx: Path | None = None
+    xlsx_sha256: str | None = None
 
 
 def produce(
@@ -48,6 +52,7 @@ def produce(
     lang: str = "id",
     out: Path | None = None,
     stem: str | None = None,
+    workbook: bool = False,
 ) -> Produced:
     ctx = build_context(engine, register, first, lang)
     pdf = html_to_pdf(render_html(ctx.as_dict()))
@@ -69,8 +74,19 @@ def produce(
         },
         "context": ctx.as_dict(),
     }
+    xlsx_path = xlsx_sha256 = None
+    if workbook:  # from the same context as the PDF: the two never disagree
+        from kawal.reports.workbook import workbook_bytes
+
+        xlsx = workbook_bytes(ctx)
+        xlsx_path = pdf_path.with_suffix(".xlsx")
+        tmp = xlsx_path.with_suffix(".xlsx.part")
+        tmp.write_bytes(xlsx)
+        tmp.replace(xlsx_path)
+        xlsx_sha256 = hashlib.sha256(xlsx).hexdigest()
+        record["record"]["xlsx"] = xlsx_path.name
     context_path.write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    return Produced(pdf_path, context_path, hashlib.sha256(pdf).hexdigest(), ctx)
+    return Produced(pdf_path, context_path, hashlib.sha256(pdf).hexdigest(), ctx, xlsx_path, xlsx_sha256)
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,7 @@ class DeliveryStatus:
     to: str
     cc: str
     new: bool
+    xlsx_sha256: str | None = None
 
 
 def _status(d: ReportDelivery, n: Notification, new: bool) -> DeliveryStatus:
@@ -101,6 +118,7 @@ def _status(d: ReportDelivery, n: Notification, new: bool) -> DeliveryStatus:
         n.to_addrs,
         n.cc_addrs,
         new,
+        d.xlsx_sha256,
     )
 
 
@@ -131,7 +149,9 @@ def _send_report(
     new = latest is None or force
     if new:
         stem = f"laporan-kpi-{first:%Y-%m}-{lang}" + (f"-edisi-{edition}" if edition > 1 else "")
-        produced = produce(engine, register, first, lang=lang, stem=stem)
+        produced = produce(engine, register, first, lang=lang, stem=stem, workbook=True)
+        if produced.xlsx is None or produced.xlsx_sha256 is None:  # produce(workbook=True) always writes it
+            raise RuntimeError("the month's workbook was not written")
         people = register.people
         with session_scope(engine) as s:
             enqueue(
@@ -145,6 +165,7 @@ def _send_report(
                 mail=report_mail(produced.ctx, first, lang, edition, register),
                 attachment=produced.pdf,
                 attachment_sha256=produced.sha256,
+                more_attachments=[(produced.xlsx, produced.xlsx_sha256)],
             )
             notification = s.scalars(
                 select(Notification).where(Notification.dedup_key == f"report:{first:%Y-%m}:{edition}")
@@ -154,11 +175,11 @@ def _send_report(
                     month=first,
                     edition=edition,
                     lang=lang,
-                    pdf_path=str(produced.pdf.relative_to(kawal_home()))
-                    if produced.pdf.is_relative_to(kawal_home())
-                    else str(produced.pdf),
+                    pdf_path=_relative(produced.pdf),
                     context_path=str(produced.context),
                     pdf_sha256=produced.sha256,
+                    xlsx_path=_relative(produced.xlsx),
+                    xlsx_sha256=produced.xlsx_sha256,
                     register_rev=produced.ctx.register_rev,
                     complete=produced.ctx.complete,
                     notification_id=notification.id,
@@ -173,6 +194,11 @@ def _send_report(
         ).first()
         n = s.get(Notification, d.notification_id)
         return _status(d, n, new)
+
+
+def _relative(path: Path) -> str:
+    """An archived file's path as recorded: relative to KAWAL_HOME when under it."""
+    return str(path.relative_to(kawal_home())) if path.is_relative_to(kawal_home()) else str(path)
 
 
 def delivered(engine: Engine, first: date) -> bool:

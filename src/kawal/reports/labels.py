@@ -1,4 +1,15 @@
-"""Words of the report in each language it can be written in (Indonesian by default)."""
+"""The report's one catalogue: every word of the monthly report, its charts, its workbook and its mail, in
+each language it can be written in (Indonesian by default). Every key exists in both languages
+(tests/reports/test_report_language.py); the board reuses these keys (kawal.web.i18n), so a key is never
+renamed, only added.
+
+Words that are the same in both languages on purpose (KPI, Status, Target, Severity, Recovery plan, the
+categories Performance/Quality/Infrastructure, which the work instruction itself names in English) are
+listed in the language test as shared.
+
+People's roles (kpi_rules/people.yaml ``role``) are written once, in the site's language: :data:`ROLES_EN`
+gives the English of the roles the shipped register uses; a role not in it is shown as written.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +38,7 @@ LABELS: dict[str, dict[str, str]] = {
         "actual": "Aktual",
         "status": "Status",
         "change": "Δ bln lalu",
-        "trend": "Tren 12 bulan",
+        "trend": "12 bulan",
         "days": "Hari data",
         "days_breached": "Hari ✗",
         "external": "eksternal",
@@ -110,7 +121,52 @@ LABELS: dict[str, dict[str, str]] = {
         "mail_greeting": "Yth. Manajer Operasional, Tim Operasional dan Tim Support Operasional,",
         "mail_incomplete": "Data bulan ini TIDAK lengkap: nilai dalam laporan dihitung dari hari yang tersedia.",
         "edition": "edisi",
-        "mail_intro": "Terlampir Laporan Capaian KPI Bulanan periode {period} (IK KPI Management §4.6, §5.4).",
+        "mail_intro": (
+            "Terlampir Laporan Capaian KPI Bulanan periode {period} (PDF) dan tabel KPI-nya (XLSX) "
+            "(IK KPI Management §4.6, §5.4)."
+        ),
+        # plurals: "_one" for exactly 1, the plain key otherwise (Indonesian has one form)
+        "days_missing": "{n} hari hilang",
+        "days_missing_one": "{n} hari hilang",
+        "change_no_previous": "tidak ada nilai untuk bulan sebelumnya ({month})",
+        "change_history_starts": "riwayat dimulai {month}",
+        "change_not_comparable": "nilai bulan ini tidak dapat dinilai",
+        "trend_note": "Tren: nilai bulanan 12 bulan terakhir (titik terakhir = bulan ini), garis putus = target.",
+        "action_curative": "kuratif",
+        "action_preventive": "preventif/mitigasi",
+        "review_done": "selesai",
+        "review_open": "berjalan",
+        "review_overdue": "lewat tenggat",
+        "severity_minor": "minor",
+        "severity_major": "mayor",
+        "severity_critical": "kritis",
+        "data_engineering": "data engineering",
+        "data_subject": "data {source}",
+        "chart_actual": "aktual",
+        "chart_target": "target",
+        "chart_warning": "batas waspada",
+        "chart_gap": "tanpa data / dikarantina",
+        "chart_breach": "tidak tercapai",
+        "chart_revision": "revisi",
+        "list_operations_team": "Tim Operasional",
+        "list_operations_support_team": "Tim Support Operasional",
+        "xlsx_sheet_kpis": "KPI",
+        "xlsx_sheet_breakdowns": "Rincian",
+        "xlsx_sheet_about": "Keterangan",
+        "xlsx_kpi_id": "ID KPI",
+        "xlsx_unit": "Satuan",
+        "xlsx_breakdown": "Rincian",
+        "xlsx_numerator": "Pembilang",
+        "xlsx_denominator": "Penyebut",
+        "xlsx_warning": "Batas waspada",
+        "xlsx_target_rule": "Arah",
+        "xlsx_higher": "lebih tinggi lebih baik",
+        "xlsx_lower": "lebih rendah lebih baik",
+        "xlsx_previous": "Bulan sebelumnya",
+        "xlsx_note": (
+            "Nilai bulan = Σ pembilang / Σ penyebut (bukan rata-rata rasio harian). Target dan batas waspada: "
+            "revisi register yang berlaku pada hari pertama bulan. Tanpa data pribadi."
+        ),
     },
     "en": {
         "title": "Monthly KPI Attainment Report",
@@ -133,8 +189,8 @@ LABELS: dict[str, dict[str, str]] = {
         "target": "Target",
         "actual": "Actual",
         "status": "Status",
-        "change": "Δ last month",
-        "trend": "12-month trend",
+        "change": "Δ prev. month",
+        "trend": "12 months",
         "days": "Days of data",
         "days_breached": "Days ✗",
         "external": "external",
@@ -184,14 +240,15 @@ LABELS: dict[str, dict[str, str]] = {
         "not_evaluable": "not evaluable",
         "story": "What needs action",
         "story_none": "Every KPI was met this month: nothing needs action.",
+        # counts after a colon: no "1 KPIs" whatever the numbers (English plurals)
         "headline": (
-            "{period}: {breach} KPIs missed, {at_risk} at risk, {met} met, {not_evaluable} not evaluable (of {total})."
+            "{period}: missed {breach}, at risk {at_risk}, met {met}, not evaluable {not_evaluable} (of {total} KPIs)."
         ),
-        "headline_tickets": "{tickets} KPI defect tickets this month, {without_plan} without a recovery plan yet.",
+        "headline_tickets": "KPI defect tickets this month: {tickets}, without a recovery plan yet: {without_plan}.",
         "in_progress": "The month is still running: values up to {day} (month to date, not final).",
         "empty": "NO KPI value is stored for this month: this report is empty.",
         "no_ticket": "no ticket yet (no missed day so far)",
-        "plan_steps": "{n} actions, {done} done",
+        "plan_steps": "actions: {n}, done: {done}",
         "overdue_short": "an action is overdue",
         "analysis_late": "analysis overdue since {due}",
         "plan_status": "Ticket and recovery plan",
@@ -204,18 +261,86 @@ LABELS: dict[str, dict[str, str]] = {
         "category_performance": "Performance",
         "category_quality": "Quality",
         "category_infrastructure": "Infrastructure",
-        "category_hr_fulfilment": "HR fulfilment",
-        "category_hr_performance": "HR performance",
+        "category_hr_fulfilment": "HR Fulfilment",
+        "category_hr_performance": "HR Performance",
         "unit_percent": "%",
         "unit_score": "points",
-        "unit_seconds": "seconds",
-        "unit_minutes": "minutes",
+        "unit_seconds": "s",
+        "unit_minutes": "min",
         "unit_contacts": "contacts/agent/day",
         "unit_rating": "points (1–5)",
         "mail_subject": "Monthly KPI Attainment Report {period}",
         "mail_greeting": "Dear Operations Manager, Operations team and Operations Support team,",
         "mail_incomplete": "This month's data is NOT complete: the report's values use the days available.",
         "edition": "edition",
-        "mail_intro": "Attached is the Monthly KPI Attainment Report for {period}.",
+        "mail_intro": "Attached are the Monthly KPI Attainment Report for {period} (PDF) and its KPI table (XLSX).",
+        "days_missing": "{n} days missing",
+        "days_missing_one": "{n} day missing",
+        "change_no_previous": "no value for the previous month ({month})",
+        "change_history_starts": "history starts {month}",
+        "change_not_comparable": "this month's value is not evaluable",
+        "trend_note": "Trend: the last 12 monthly values (last point = this month), dashed line = target.",
+        "action_curative": "curative",
+        "action_preventive": "preventive/mitigating",
+        "review_done": "done",
+        "review_open": "in progress",
+        "review_overdue": "overdue",
+        "severity_minor": "minor",
+        "severity_major": "major",
+        "severity_critical": "critical",
+        "data_engineering": "data engineering",
+        "data_subject": "data {source}",
+        "chart_actual": "actual",
+        "chart_target": "target",
+        "chart_warning": "warning",
+        "chart_gap": "no data / quarantined",
+        "chart_breach": "missed",
+        "chart_revision": "revision",
+        "list_operations_team": "Operations team",
+        "list_operations_support_team": "Operations Support team",
+        "xlsx_sheet_kpis": "KPIs",
+        "xlsx_sheet_breakdowns": "Breakdowns",
+        "xlsx_sheet_about": "About",
+        "xlsx_kpi_id": "KPI id",
+        "xlsx_unit": "Unit",
+        "xlsx_breakdown": "Breakdown",
+        "xlsx_numerator": "Numerator",
+        "xlsx_denominator": "Denominator",
+        "xlsx_warning": "Warning",
+        "xlsx_target_rule": "Direction",
+        "xlsx_higher": "higher is better",
+        "xlsx_lower": "lower is better",
+        "xlsx_previous": "Previous month",
+        "xlsx_note": (
+            "Month value = Σ numerator / Σ denominator (never the mean of daily ratios). Target and warning: "
+            "the register revision in force on the month's first day. No personal data."
+        ),
     },
 }
+
+
+#: English of the roles in kpi_rules/people.yaml (written in Indonesian there); a role not listed (a site's
+#: own, or one already English such as "Team Leader Voice") is shown as written.
+ROLES_EN = {
+    "Manajer Operasional": "Operations Manager",
+    "Supervisor Operasional": "Operations Supervisor",
+    "Koordinator IT Support": "IT Support Coordinator",
+    "Tim Operasional": "Operations team",
+    "Tim Support Operasional": "Operations Support team",
+}
+
+
+def role(text: str, lang: str) -> str:
+    """A person's role in the report's language (see :data:`ROLES_EN`)."""
+    return ROLES_EN.get(text, text) if lang == "en" else text
+
+
+def describe(register, person_id: str, lang: str) -> str:  # type: ignore[no-untyped-def]
+    """ "Name (role)" with the role in the report's language; the id when the person is unknown."""
+    p = register.people.person(person_id)
+    return person_id if p is None else f"{p.name} ({role(p.role, lang)})"
+
+
+def plural(labels: dict[str, str], key: str, n: int, **values: object) -> str:
+    """``labels[key + "_one"]`` for exactly one, ``labels[key]`` otherwise, formatted with ``n``."""
+    return labels[f"{key}_one" if n == 1 and f"{key}_one" in labels else key].format(n=n, **values)

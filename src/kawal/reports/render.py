@@ -10,8 +10,14 @@ from __future__ import annotations
 def render_html(context: dict) -> str:
     """The report as an HTML string, from its context (pure)."""
     from kawal.rendering import document_environment
-    from kawal.reports.charts import kpi_chart_svg
+    from kawal.reports.charts import kpi_chart_svg, sparkline_svg
 
     env = document_environment()
     charts = [{"title": c["title"], "svg": kpi_chart_svg(c, context["lang"] == "id")} for c in context["charts"]]
-    return env.get_template("report.html.j2").render(ctx=context, L=context["labels"], charts=charts)
+    # the KPI table's 12-month trend: one small SVG per KPI from its stored monthly values ("" without history)
+    sparks = {
+        k["id"]: sparkline_svg(k.get("spark") or [], k.get("spark_target"), status=k["status"])
+        for c in context["categories"]
+        for k in c["lines"]
+    }
+    return env.get_template("report.html.j2").render(ctx=context, L=context["labels"], charts=charts, sparks=sparks)

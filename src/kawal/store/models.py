@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -232,6 +233,11 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     attachment_path: Mapped[str | None] = mapped_column(Text, nullable=True, doc="file attached, e.g. the report PDF")
     attachment_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, doc="checked before sending")
+    more_attachments: Mapped[list[dict] | None] = mapped_column(
+        JSON,
+        nullable=True,
+        doc='further files [{"path", "sha256"}] (the month\'s XLSX), each checked before sending',
+    )
 
     @validates("last_error")
     def _guard_error(self, _key: str, value: str | None) -> str | None:  # a server's refusal names addresses
@@ -252,6 +258,8 @@ class ReportDelivery(Base):
     pdf_path: Mapped[str] = mapped_column(Text, doc="archived PDF, relative to KAWAL_HOME")
     context_path: Mapped[str] = mapped_column(Text, doc="the JSON context it was rendered from")
     pdf_sha256: Mapped[str] = mapped_column(String(64))
+    xlsx_path: Mapped[str | None] = mapped_column(Text, nullable=True, doc="the month's KPI workbook sent with it")
+    xlsx_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     register_rev: Mapped[int | None] = mapped_column(Integer, nullable=True)
     complete: Mapped[bool] = mapped_column(Boolean, doc="every source delivered every day of the month")
     notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"))
