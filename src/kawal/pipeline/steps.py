@@ -97,14 +97,41 @@ def check_report_delivered(logical_date: datetime) -> dict:
 
 # --- kawal_retention ----------------------------------------------------------------------------
 def list_expired_records(logical_date: datetime) -> dict:
-    from kawal.records.disposal import retention_for_run
+    from kawal.records.disposal import expired_for_run
 
-    return retention_for_run(logical_date, dry_run=True)
+    return expired_for_run(logical_date)
 
 
-def dispose_expired_records(expired: dict, params: dict, logical_date: datetime) -> dict:
-    from kawal.records.disposal import retention_for_run
+def propose_disposal(expired: dict, params: dict, logical_date: datetime) -> dict:
+    """The month's list for sign-off, stored with its digest (none on a dry run). §6, ISO 9001 7.5.3.2."""
+    from kawal.records.disposal import run_day
+    from kawal.records.signoff import propose_disposal as propose
+    from kawal.register import load_register
+    from kawal.store import engine_for
+
+    if params["dry_run"]:
+        return {"dry_run": True, "state": "nothing", "records": []}
+    return propose(engine_for(), load_register(), run_day(logical_date))
+
+
+def await_disposal_signoff(proposal: dict, logical_date: datetime) -> dict:
+    """Waits (Airflow reschedule) for the disposers' decision on the stored list, until it times out."""
+    from kawal.records.disposal import run_day
+    from kawal.records.signoff import await_signoff
+    from kawal.store import engine_for
+
+    if proposal.get("dry_run") or proposal["state"] == "nothing":
+        return proposal
+    return await_signoff(engine_for(), run_day(logical_date).replace(day=1))
+
+
+def dispose_expired_records(expired: dict, signoff: dict, params: dict, logical_date: datetime) -> dict:
+    """Disposes of exactly the approved list (nothing if rejected, timed out, or a dry run)."""
+    from kawal.records.disposal import run_day
+    from kawal.records.signoff import dispose_signed_off
+    from kawal.register import load_register
+    from kawal.store import engine_for
 
     if params["dry_run"]:
         return expired  # dry run: the listing is the result
-    return retention_for_run(logical_date, dry_run=False)
+    return dispose_signed_off(engine_for(), load_register(), run_day(logical_date).replace(day=1))
