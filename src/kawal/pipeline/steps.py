@@ -16,18 +16,26 @@ from datetime import datetime, timedelta
 def ingest(source: str, logical_date: datetime) -> int | None:
     """Read, validate and record the source's delivery for the business day the run is about (None:
     no delivery is due that day — a monthly table comes on the month's last day)."""
-    from kawal.errors import NotDelivered
+    from kawal.errors import NotDelivered, SourceFileError
     from kawal.periods import business_day_for_daily_run
+    from kawal.pipeline import metrics
     from kawal.pipeline.daily import ingest_source_day
 
     day = business_day_for_daily_run(logical_date)
+    known = metrics.last_batch_id()
     try:
-        return ingest_source_day(source, day).batch_id
+        result = ingest_source_day(source, day)
     except NotDelivered:
         from kawal.pipeline.lateness import wait_for_export
 
         wait_for_export(source, day)  # before the source's cut-off: re-checked later, not a failure (#19)
         raise
+    except SourceFileError:
+        metrics.quarantined(source)  # kawal.quarantines{source} (kawal.pipeline.metrics, #19)
+        raise
+    if result.batch_id is not None and result.batch_id > known:  # a re-run of a known delivery adds nothing
+        metrics.rows_ingested(source, result.rows)
+    return result.batch_id
 
 
 def build_data_docs(params: dict) -> str:
@@ -56,15 +64,23 @@ def confirm_sources_loaded(results: list[dict]) -> dict:
 
 def open_defects(logical_date: datetime, params: dict) -> dict:
     from kawal.periods import business_day_for_daily_run
+    from kawal.pipeline import metrics
     from kawal.pipeline.daily import open_defects_for_day
 
-    return open_defects_for_day(business_day_for_daily_run(logical_date), hold_mail=bool(params.get("backfill")))
+    before = metrics.last_ticket_id()
+    out = open_defects_for_day(business_day_for_daily_run(logical_date), hold_mail=bool(params.get("backfill")))
+    metrics.count_tickets_opened_since(before)  # kawal.tickets_opened{kind}
+    return out
 
 
 def send_notifications() -> dict:
+    from kawal.pipeline import metrics
     from kawal.pipeline.daily import send_notifications as deliver
 
-    return deliver()
+    try:
+        return deliver()
+    finally:
+        metrics.count_mails_pending()  # kawal.mails_pending, also when delivery failed (alert: > N for 1 h)
 
 
 # --- kawal_monthly_report, kawal_report_deadline ------------------------------------------------
