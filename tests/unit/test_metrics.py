@@ -162,3 +162,18 @@ def test_metrics_off_emits_nothing_and_a_personal_attribute_is_refused(
     metrics.rows_ingested("interactions", 5)
 
     assert receiver.points() == []
+
+
+def test_the_endpoint_follows_airflows_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kawal.pipeline.metrics import endpoint
+
+    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AIRFLOW__METRICS__OTEL_ON", "False")
+    assert endpoint() is None
+    monkeypatch.setenv("AIRFLOW__METRICS__OTEL_ON", "True")
+    monkeypatch.setenv("AIRFLOW__METRICS__OTEL_HOST", "collector")
+    monkeypatch.setenv("AIRFLOW__METRICS__OTEL_PORT", "4318")
+    assert endpoint() == "http://collector:4318/v1/metrics"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector:4318/")  # docker-compose.yml's
+    assert endpoint() == "http://otel-collector:4318/v1/metrics"

@@ -111,9 +111,9 @@ def _meter():  # type: ignore[no-untyped-def]
         )  # a collector that is down costs a task seconds, never its run
         # a long interval: each emission is flushed at once (see the module's docstring)
         reader = PeriodicExportingMetricReader(exporter, export_interval_millis=3_600_000)
-        service = os.environ.get("OTEL_SERVICE_NAME", "kawal")
+        # service.name "kawal" whatever OTEL_SERVICE_NAME says: Airflow's own metrics are "airflow"
         provider = MeterProvider(
-            resource=Resource.create({SERVICE_NAME: service}), metric_readers=[reader], shutdown_on_exit=False
+            resource=Resource.create({SERVICE_NAME: "kawal"}), metric_readers=[reader], shutdown_on_exit=False
         )
         meter = provider.get_meter("kawal")
         _state.update(
