@@ -6,6 +6,7 @@
 | ``kawal.quarantines`` | counter | ``source`` | ``ingest``: a delivery quarantined (unreadable or failing validation) |
 | ``kawal.tickets_opened`` | counter | ``kind`` | ``open_defects``: tickets opened (``kpi_defect``, ``data_incident``) |
 | ``kawal.mails_pending`` | gauge | — | ``send_notifications``: outbox rows still ``pending`` after delivery |
+| ``kawal.daily_deadline_missed`` | counter | ``source`` | ``check_daily_finished``: not done by ``daily_run_due_by`` |
 
 No attribute carries personal data: only a source name or a ticket kind (Kawal's own identifiers,
 checked against :data:`_IDENTIFIER`); never a person, an address, a subject or a free text.
@@ -39,7 +40,9 @@ ROWS_INGESTED = "kawal.rows_ingested"
 QUARANTINES = "kawal.quarantines"
 TICKETS_OPENED = "kawal.tickets_opened"
 MAILS_PENDING = "kawal.mails_pending"
+DAILY_DEADLINE_MISSED = "kawal.daily_deadline_missed"
 #: attribute values: Kawal's identifiers only (source names, ticket kinds), never people's data
+_COUNTERS = (ROWS_INGESTED, QUARANTINES, TICKETS_OPENED, DAILY_DEADLINE_MISSED)
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _ATTRIBUTES = ("source", "kind")
 _FLUSH_MS = 5000
@@ -119,8 +122,8 @@ def _meter():  # type: ignore[no-untyped-def]
         _state.update(
             key=key,
             provider=provider,
-            counters={n: meter.create_counter(n, unit="1") for n in (ROWS_INGESTED, QUARANTINES, TICKETS_OPENED)},
-            gauges={MAILS_PENDING: meter.create_gauge(MAILS_PENDING, unit="1")},
+            counters={n: meter.create_counter(n) for n in _COUNTERS},
+            gauges={MAILS_PENDING: meter.create_gauge(MAILS_PENDING)},
         )
     return _state
 
@@ -166,6 +169,11 @@ def tickets_opened(by_kind: dict[str, int]) -> None:
 
 def mails_pending(count: int) -> None:
     _emit(MAILS_PENDING, count, {})
+
+
+def daily_deadline_missed(sources: list[str]) -> None:
+    for source in sources:
+        _emit(DAILY_DEADLINE_MISSED, 1, {"source": source})
 
 
 # --- what the steps measure in the store (only when metrics are on: two small queries) -----------

@@ -99,10 +99,13 @@ def send_monthly_report(completeness: dict, logical_date: datetime) -> dict:
 
 def check_daily_finished(logical_date: datetime) -> dict:
     """``kawal_daily_deadline`` (the morning after): the day's sources the daily run has not finished."""
+    from kawal.pipeline import metrics
     from kawal.pipeline.lateness import alert_if_daily_unfinished
     from kawal.settings import site_tz
 
-    return alert_if_daily_unfinished(logical_date.astimezone(site_tz()).date() - timedelta(days=1))
+    out = alert_if_daily_unfinished(logical_date.astimezone(site_tz()).date() - timedelta(days=1))
+    metrics.daily_deadline_missed(out["unfinished"])  # kawal.daily_deadline_missed{source}
+    return out
 
 
 def check_report_delivered(logical_date: datetime) -> dict:
