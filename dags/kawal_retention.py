@@ -68,9 +68,7 @@ SITE = load_site()  # kpi_rules/site.yaml: the business day's zone, the start of
 )
 def kawal_retention() -> None:
     expired = KawalStep(step="list_expired_records")
-    proposal = KawalStep(
-        step="propose_disposal", pull={"expired": expired.task_id}, outlets=produces("store/disposal_signoff")
-    )
+    proposal = KawalStep(step="propose_disposal", outlets=produces("store/disposal_signoff"))
     signoff = KawalStep(step="await_disposal_signoff", pull={"proposal": proposal.task_id})
     dispose = KawalStep(
         step="dispose_expired_records",

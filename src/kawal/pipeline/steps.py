@@ -121,7 +121,7 @@ def list_expired_records(logical_date: datetime) -> dict:
     return expired_for_run(logical_date)
 
 
-def propose_disposal(expired: dict, params: dict, logical_date: datetime) -> dict:
+def propose_disposal(params: dict, logical_date: datetime) -> dict:
     """The month's list for sign-off, stored with its digest (none on a dry run). §6, ISO 9001 7.5.3.2."""
     from kawal.records.disposal import run_day
     from kawal.records.signoff import propose_disposal as propose

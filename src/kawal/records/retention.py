@@ -63,7 +63,7 @@ class RetentionTable(BaseModel):
     signoff_days: int = Field(
         14,
         ge=1,
-        le=90,
+        le=27,  # the monthly run waits for it (max_active_runs=1): decided before the next month's run starts
         strict=True,
         description="days the disposers have to approve the retention DAG's proposed list; unanswered by then "
         "it times out and nothing is disposed of (kawal.records.signoff)",
