@@ -76,6 +76,7 @@ def kawal_retention() -> None:
         outlets=produces("store/disposal_log"),
     )
     expired >> proposal >> signoff >> dispose
+    expired >> dispose  # a dry run's result is the listing (results are pulled from direct upstreams only)
 
 
 kawal_retention()
