@@ -85,6 +85,8 @@ def dispose(as_of: date | None, dry_run: bool, person: str | None, fmt: str) -> 
         "held": "legal hold",
         "manual": "manual",
         "in_use": "dipakai pipeline",
+        "unapproved": "menunggu sign-off",
+        "changed": "berubah",
     }
     for d in result.decisions:
         extra = f" (hold {', '.join(map(str, d.holds))})" if d.holds else (f" ({d.in_use})" if d.in_use else "")
@@ -95,6 +97,72 @@ def dispose(as_of: date | None, dry_run: bool, person: str | None, fmt: str) -> 
         f"dimusnahkan, {s['held']} ditahan legal hold, {s['manual']} manual, {s['in_use']} dipakai pipeline; "
         f"{s['disposed']} dimusnahkan"
     )
+
+
+def _month(value: str) -> date:
+    from kawal.periods import parse_month
+
+    try:
+        return parse_month(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@records.command("signoff")
+@click.argument("month", metavar="YYYY-MM")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def signoff(month: str, fmt: str) -> None:
+    """The month's disposal list awaiting (or given) sign-off: its records, digest, deadline, decision."""
+    from sqlalchemy.orm import Session
+
+    from kawal.records.signoff import _find, summary
+
+    first = _month(month)
+    _register, engine = store_context()
+    with Session(engine) as s:
+        shown = summary(_find(s, first), first)
+    if fmt == "json":
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+        return
+    if shown["state"] == "nothing":
+        click.echo(f"no disposal list proposed for {month}")
+        return
+    for r in shown["records"]:
+        click.echo(f"{r['type']:<18} {r['ref']:<52} sampai {r['retain_until']}  sha256 {r['evidence_sha256'][:16]}…")
+    decided = f" by {shown['decided_by']} at {shown['decided_at']}" if shown["decided_by"] else ""
+    click.echo(
+        f"{shown['record_count']} rekaman, digest {shown['digest']}; {shown['state']}{decided}; "
+        f"batas {shown['due_at']}" + (f"; {shown['note']}" if shown["note"] else "")
+    )
+
+
+@records.command("approve-disposal")
+@click.argument("month", metavar="YYYY-MM")
+@click.option("--as", "person", required=True, help="the Accountable or one of retention.yaml disposal_by")
+@click.option("--digest", default=None, help="the list's digest as you reviewed it (≥ 8 characters): refused if not")
+def approve_disposal(month: str, person: str, digest: str | None) -> None:
+    """Approve the month's proposed disposal list: the retention run then disposes of exactly it."""
+    from kawal.records.signoff import decide
+
+    register, engine = store_context()
+    out = decide(engine, register, _month(month), person, approve=True, digest=digest)
+    click.echo(
+        f"disposal list {out['month']} ({out['record_count']} records, digest {out['digest'][:12]}…) "
+        f"approved by {person}"
+    )
+
+
+@records.command("reject-disposal")
+@click.argument("month", metavar="YYYY-MM")
+@click.option("--as", "person", required=True, help="the Accountable or one of retention.yaml disposal_by")
+@click.option("--reason", required=True, help="why: the list is wrong, a legal hold is missing …")
+def reject_disposal(month: str, person: str, reason: str) -> None:
+    """Reject the month's proposed disposal list: nothing of it is disposed of."""
+    from kawal.records.signoff import decide
+
+    register, engine = store_context()
+    out = decide(engine, register, _month(month), person, approve=False, reason=reason)
+    click.echo(f"disposal list {out['month']} rejected by {person}: nothing is disposed of")
 
 
 @records.command("hold")

@@ -79,7 +79,10 @@ class Record:
 class Decision:
     record: Record
     retain_until: date
-    action: str  # 'dispose', 'held', 'manual' or 'in_use' (a pipeline task still needs it)
+    #: 'dispose', 'held', 'manual', 'in_use' (a pipeline task still needs it); under a sign-off also
+    #: 'unapproved' (expired since the list was approved: waits for the next one) and 'changed'
+    #: (its content is no longer what was approved: kept, proposed again next time)
+    action: str
     holds: tuple[int, ...] = ()
     reason: str = ""
     in_use: str = ""  # action 'in_use': by what
@@ -93,7 +96,8 @@ class DisposalResult:
     disposed: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
-        count = {a: sum(d.action == a for d in self.decisions) for a in ("dispose", "held", "manual", "in_use")}
+        actions = ("dispose", "held", "manual", "in_use", "unapproved", "changed")
+        count = {a: sum(d.action == a for d in self.decisions) for a in actions}
         return {
             "as_of": self.as_of.isoformat(),
             "dry_run": self.dry_run,
@@ -102,6 +106,8 @@ class DisposalResult:
             "held": count["held"],
             "manual": count["manual"],
             "in_use": count["in_use"],
+            "unapproved": count["unapproved"],
+            "changed": count["changed"],
             "disposed": len(self.disposed),
             "records": [
                 {
@@ -421,11 +427,18 @@ def dispose_expired(
     dry_run: bool,
     actor: str = "kawal",
     table: RetentionTable | None = None,
+    approved: dict[tuple[str, str], str] | None = None,
+    signoff: dict | None = None,
 ) -> DisposalResult:
     """List (dry run) or dispose of the expired records, one transaction and one log entry per record.
 
     A real run judges expiry on today (site clock) at the latest: a later ``as_of`` would destroy
     records before their time (§7.5.3.2). A dry run may look ahead.
+
+    ``approved`` (the retention DAG's signed-off list, :mod:`kawal.records.signoff`): (type, ref) →
+    the SHA-256 of its evidence as approved. Only those are disposed of, and only while their
+    evidence is still that; ``signoff`` (id, digest, who, when) goes into each log entry, inside the
+    hash chain: the approval is part of the record of what was destroyed (ISO 9001 §7.5.3.2).
     """
     table = table or load_retention()
     today = now_site().date()
@@ -437,16 +450,22 @@ def dispose_expired(
     home, landing = kawal_home(), landing_dir()
     with Session(engine) as s:
         decisions = plan_disposal(s, register, as_of, table)
+    if approved is not None:  # expired since the sign-off, or not yet proposed: the next sign-off's
+        decisions = [
+            d if d.action != "dispose" or (d.record.record_type, d.record.ref) in approved else _as(d, "unapproved")
+            for d in decisions
+        ]
     result = DisposalResult(as_of, dry_run, decisions)
     if dry_run:
         return result
     for i, d in enumerate(decisions):
         if d.action != "dispose":
             continue
+        expected = None if approved is None else approved[(d.record.record_type, d.record.ref)]
         if d.record.record_type in _PIPELINE_TYPES:
             # the day's exclusive lock, not waited for: a task reading the day keeps it (kawal.records.day_locks)
             with disposal_of_day(engine, d.record.record_date) as free:
-                doc = _dispose_one(engine, d, home, landing, actor) if free else None
+                doc = _dispose_one(engine, d, home, landing, actor, expected, signoff) if free else None
             if not free:
                 decisions[i] = Decision(
                     d.record,
@@ -457,7 +476,10 @@ def dispose_expired(
                     f"a running task reads {d.record.record_date}",
                 )
         else:
-            doc = _dispose_one(engine, d, home, landing, actor)
+            doc = _dispose_one(engine, d, home, landing, actor, expected, signoff)
+        if doc is _CHANGED:
+            decisions[i] = _as(d, "changed")
+            continue
         if doc is None:
             continue
         if d.record.record_type == "source_file":  # its staged rows are a cache of it, never a record
@@ -471,9 +493,25 @@ def dispose_expired(
     return result
 
 
-def _dispose_one(engine: Engine, d: Decision, home: Path, landing: Path, actor: str) -> dict | None:
+#: :func:`_dispose_one`'s answer when a signed-off record's evidence is no longer what was approved
+_CHANGED: dict = {}
+
+
+def _as(d: Decision, action: str) -> Decision:
+    return Decision(d.record, d.retain_until, action, d.holds, d.reason, d.in_use)
+
+
+def _dispose_one(
+    engine: Engine,
+    d: Decision,
+    home: Path,
+    landing: Path,
+    actor: str,
+    expected: str | None = None,
+    signoff: dict | None = None,
+) -> dict | None:
     """One record destroyed with its log entry, in one transaction; None: not disposed of (a hold won,
-    or a batch turned 'received' since planning)."""
+    or a batch turned 'received' since planning); :data:`_CHANGED`: its evidence is not the approved one."""
     for _attempt in range(20):  # another disposal appended to the chain first: extend the new head
         try:
             with session_scope(engine) as s:
@@ -483,6 +521,8 @@ def _dispose_one(engine: Engine, d: Decision, home: Path, landing: Path, actor: 
                 doc = evidence(s, d.record, home, landing)
                 if not doc["files"] and not any(doc["rows"].values()):
                     return None  # gone meanwhile (another disposal's run): nothing to log twice
+                if expected is not None and checksum(doc) != expected:
+                    return _CHANGED  # approved was what it held then, not what it holds now (§7.5.3.2)
                 row = {
                     "record_type": d.record.record_type,
                     "ref": d.record.ref,
@@ -493,7 +533,9 @@ def _dispose_one(engine: Engine, d: Decision, home: Path, landing: Path, actor: 
                     "reason": d.reason,
                     "checksum_sha256": checksum(doc),
                     "details": json.dumps(
-                        {"description": d.record.description, **doc}, ensure_ascii=False, sort_keys=True
+                        {"description": d.record.description, **doc, **({"signoff": signoff} if signoff else {})},
+                        ensure_ascii=False,
+                        sort_keys=True,
                     ),
                     "actor": actor,
                 }
@@ -556,12 +598,16 @@ def release_hold(
 # --- the DAG's step -----------------------------------------------------------------------------
 
 
-def retention_for_run(logical_date: datetime, dry_run: bool) -> dict:
-    """Task body of ``kawal_retention``: the day the run is about is its logical date in WIB."""
+def expired_for_run(logical_date: datetime) -> dict:
+    """Dry-run listing of ``kawal_retention``: the day the run is about is its logical date in WIB.
+    A real disposal goes through the sign-off (:mod:`kawal.records.signoff`), never from here."""
     from kawal.register import load_register
-    from kawal.settings import site_tz
     from kawal.store import engine_for
 
-    as_of = logical_date.astimezone(site_tz()).date()
-    result = dispose_expired(engine_for(), load_register(), as_of, dry_run=dry_run)
-    return result.summary()
+    return dispose_expired(engine_for(), load_register(), run_day(logical_date), dry_run=True).summary()
+
+
+def run_day(logical_date: datetime) -> date:
+    from kawal.settings import site_tz
+
+    return logical_date.astimezone(site_tz()).date()

@@ -60,6 +60,14 @@ class RetentionTable(BaseModel):
         description="person ids (people.yaml) who may dispose of records for real and release a legal hold; "
         "default: the Accountable",
     )
+    signoff_days: int = Field(
+        14,
+        ge=1,
+        le=27,  # the monthly run waits for it (max_active_runs=1): decided before the next month's run starts
+        strict=True,
+        description="days the disposers have to approve the retention DAG's proposed list; unanswered by then "
+        "it times out and nothing is disposed of (kawal.records.signoff)",
+    )
 
     def disposers(self, register: Register) -> list[str]:
         """Who may destroy records or lift a hold (ISO 9001 §7.5.3.2: disposition is decided, not done by anyone)."""
