@@ -152,3 +152,29 @@ def test_the_defect_list_views_in_the_app(board_client) -> None:  # type: ignore
     assert pic.get("/defects?view=nonsense").status_code == 200  # an unknown view is the plain list
     guest = board_client.as_user("guest").get("/defects?view=mine").text
     assert "tidak ada tugas atas nama Anda" in guest
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_board_downloads_the_months_kpi_table_as_xlsx(board_client, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """#18: the month's KPI table from the board, the workbook the report mail carries; SCR's sums are the
+    seed's ten days added up here, not read from the code."""
+    import io
+
+    from openpyxl import load_workbook
+
+    client = board_client.as_user("om")
+    board = client.get(f"/?month=2026-10&lang={lang}")
+    assert f'href="/workbook?month=2026-10&amp;lang={lang}"' in board.text
+    answer = client.get(f"/workbook?month=2026-10&lang={lang}")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert f'filename="tabel-kpi-2026-10-{lang}.xlsx"' in answer.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(answer.content)).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    rows = {row[1]: dict(zip(header, row, strict=False)) for row in sheet.iter_rows(min_row=2, values_only=True)}
+    scr = list(rows["scr"].values())
+    assert sum(n for n, _ in SCR) in scr and sum(d for _, d in SCR) in scr  # numerator and denominator as numbers
+    assert ("Numerator" in header) == (lang == "en")
+
+    assert client.get("/workbook?month=2031-01").status_code == 404  # outside the board's months: no file
+    assert client.get("/workbook?month=2026-13").status_code == 400

@@ -29,11 +29,11 @@ import os
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, DateTime, Engine, Integer, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from kawal.errors import ExportAwaited, KawalError
-from kawal.store.models import Base
+from kawal.store.models import DisposalSignoff
 
 if TYPE_CHECKING:
     from kawal.records.retention import RetentionTable
@@ -43,29 +43,6 @@ log = logging.getLogger(__name__)
 
 #: proposed → approved → disposed; proposed → rejected | timed_out (nothing disposed of)
 STATES = ("proposed", "approved", "rejected", "timed_out", "disposed")
-
-
-class DisposalSignoff(Base):
-    """The month's list of expired records proposed for disposal, its digest and who decided (migration 0010)."""
-
-    __tablename__ = "disposal_signoff"
-    __table_args__ = (UniqueConstraint("month", name="uq_disposal_signoff_month"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    month: Mapped[date] = mapped_column(Date, doc="first day of the month of the retention run")
-    as_of: Mapped[date] = mapped_column(Date, doc="the day expiry was judged on (the run's logical date, site time)")
-    proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), doc="unanswered by then: timed_out")
-    records: Mapped[str] = mapped_column(Text, doc="JSON list: type, ref, retain_until, evidence_sha256")
-    digest: Mapped[str] = mapped_column(String(64), doc="SHA-256 of month, as_of and records: what is approved")
-    record_count: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(16))
-    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    decided_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    note: Mapped[str | None] = mapped_column(Text, nullable=True, doc="a rejection's reason, what a disposal left")
-    disposed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    disposed_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class SignoffAwaited(ExportAwaited):

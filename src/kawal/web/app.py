@@ -253,6 +253,27 @@ def create_app() -> FastAPI:
             **data,
         )
 
+    @app.get("/workbook")
+    async def workbook_download(request: Request) -> Response:
+        """The month's KPI table as XLSX (issue #18), the same workbook the report mail carries."""
+        from kawal.reports.workbook import month_workbook
+
+        viewer = await viewer_or_login(request)
+        if isinstance(viewer, Response):
+            return viewer
+        page = Page(request, viewer)
+        engine, register = _engine(), _register()
+        asked = _asked_month(page, register)
+        if isinstance(asked, Response):
+            return asked
+        month = asked or _today().replace(day=1)
+        content = await run_in_threadpool(month_workbook, engine, register, month, page.lang)
+        return Response(
+            content,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="tabel-kpi-{month:%Y-%m}-{page.lang}.xlsx"'},
+        )
+
     @app.get("/kpi/{kpi_id}", response_class=HTMLResponse)
     async def kpi_page(request: Request, kpi_id: str) -> Response:
         viewer = await viewer_or_login(request)

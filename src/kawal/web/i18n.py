@@ -23,6 +23,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "month": "Bulan",
         "prev_month": "‹ bulan sebelumnya",
         "next_month": "bulan berikutnya ›",
+        "workbook": "Unduh tabel KPI (XLSX)",
         "no_data_month": "Belum ada nilai KPI untuk {wanted}; ditampilkan {shown}, bulan terakhir yang berdata.",
         "no_data": (
             "Belum ada nilai KPI bulan ini di store Kawal: data harian belum dimuat "
@@ -249,6 +250,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "month": "Month",
         "prev_month": "‹ previous month",
         "next_month": "next month ›",
+        "workbook": "Download the KPI table (XLSX)",
         "no_data_month": "No KPI values for {wanted} yet; showing {shown}, the latest month with data.",
         "no_data": (
             "No KPI value of this month in Kawal's store yet: the daily data is not loaded "

@@ -2,7 +2,7 @@
 Accountable's decision (work instruction §6; ISO 9001:2015 7.5.3.2)
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 20:40:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"  # another branch may add 0009: renumber this one to follow it at merge
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
