@@ -234,7 +234,10 @@ class Notification(Base):
     attachment_path: Mapped[str | None] = mapped_column(Text, nullable=True, doc="file attached, e.g. the report PDF")
     attachment_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, doc="checked before sending")
     more_attachments: Mapped[list[dict] | None] = mapped_column(
-        JSON,
+        # none_as_null: "no more files" is SQL NULL on every path; plain JSON stores None as the JSON
+        # value 'null' from an ORM insert but NULL where the column is omitted, and two runs of one day
+        # then leave different rows on PostgreSQL (tests/reliability)
+        JSON(none_as_null=True),
         nullable=True,
         doc='further files [{"path", "sha256"}] (the month\'s XLSX), each checked before sending',
     )
