@@ -113,12 +113,8 @@ async def board_refusal(request: Request, username: str) -> Response | None:
     if allowed:
         return None
     doing = "read" if method == "GET" else "change anything in"
-    melakukan = "membaca" if method == "GET" else "mengubah apa pun di"
     log.info("Kawal board: Airflow user %r may not %s the board (auth manager)", username, doing)
-    # Both languages (Indonesian first, the site's): the page knows no language before the viewer is known
     return PlainTextResponse(
-        f"403: akun Airflow {username!r} tidak boleh {melakukan} papan KPI Kawal: auth manager Airflow tidak "
-        f"memberi akun ini akses ke {BOARD_RESOURCE!r} (peran Kawal Reader / Kawal Actor).\n"
         f"403: Airflow user {username!r} may not {doing} the Kawal KPI board: Airflow's auth manager gives this "
         f'login no access to {BOARD_RESOURCE!r} (roles Kawal Reader / Kawal Actor, docs/operations.md "Users")',
         status_code=403,
